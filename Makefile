@@ -1,0 +1,39 @@
+# Televisit: `make run` (service on SQLite with demo data) and `make test` (the whole suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test setup lint bench clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	@echo "==> creating virtualenv and installing pinned dependencies"
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(BIN)/activate
+
+setup: $(BIN)/activate
+
+run: setup
+	@echo "==> migrating the embedded SQLite database (instance/televisit.db)"
+	$(BIN)/flask --app wsgi db upgrade
+	@echo "==> loading the demo program and demo sign-ins (password: televisit-demo)"
+	$(BIN)/flask --app wsgi seed-demo --with-users
+	@echo "==> serving on http://127.0.0.1:5000 (jobs in-process)"
+	$(BIN)/flask --app wsgi serve --with-jobs
+
+test: setup
+	@echo "==> lint"
+	$(BIN)/ruff check .
+	@echo "==> tests (SQLite and PostgreSQL)"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python -m bench.booking_bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,105 @@
+"""Settings classes. Every secret comes from the environment; `load_config` picks one."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete for this environment."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class BaseConfig:
+    """Shared defaults, read from the environment at instantiation."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = _env("TELEVISIT_DATABASE_URL", f"sqlite:///{INSTANCE / 'televisit.db'}")
+        self.REDIS_URL = _env("TELEVISIT_REDIS_URL")
+        self.SECRET_KEY = _env("TELEVISIT_SECRET_KEY")
+        self.PUBLIC_URL = (_env("TELEVISIT_PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+        self.TELEVISIT_NOW = _env("TELEVISIT_NOW")
+        self.TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+        self.TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+        self.TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
+        self.TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
+        self.TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "https://api.twilio.com")
+        self.SMTP_HOST = _env("SMTP_HOST")
+        self.SMTP_PORT = int(_env("SMTP_PORT", "25") or 25)
+        self.SMTP_USERNAME = _env("SMTP_USERNAME")
+        self.SMTP_PASSWORD = _env("SMTP_PASSWORD")
+        self.SMTP_STARTTLS = (_env("SMTP_STARTTLS", "false") or "").lower() in ("1", "true", "yes")
+        self.MAIL_FROM = _env("MAIL_FROM", "Televisit <no-reply@televisit.local>")
+        self.API_TOKEN_HOURS = int(_env("TELEVISIT_API_TOKEN_HOURS", "12") or 12)
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.JSON_SORT_KEYS = False
+
+    def validate(self) -> None:
+        """Refuse unsafe settings; subclasses tighten this."""
+
+
+class DevConfig(BaseConfig):
+    """Embedded default: SQLite, dev outbox, a random secret per start unless one is given."""
+
+    ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or secrets.token_hex(32)
+
+
+class TestConfig(DevConfig):
+    """pytest: the database URL comes from TELEVISIT_DATABASE_URL (set by the fixtures)."""
+
+    ENV_NAME = "test"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.WTF_CSRF_ENABLED = False
+
+
+class ProdConfig(BaseConfig):
+    """Production: refuses to start with a default secret, debug on, or a moved clock."""
+
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = True
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+
+    def validate(self) -> None:
+        if not self.SECRET_KEY or len(self.SECRET_KEY) < 32:
+            raise ConfigError("TELEVISIT_SECRET_KEY must be set (32+ characters) in production")
+        if self.TELEVISIT_NOW:
+            raise ConfigError("TELEVISIT_NOW is for demos and tests only; unset it in production")
+        if os.environ.get("FLASK_DEBUG") in ("1", "true"):
+            raise ConfigError("debug must be off in production")
+
+
+CONFIGS = {"development": DevConfig, "test": TestConfig, "production": ProdConfig}
+
+
+def load_config(name: str | None = None) -> BaseConfig:
+    """Instantiate the settings named by `name` or TELEVISIT_ENV (default development)."""
+    key = name or _env("TELEVISIT_ENV", "development") or "development"
+    if key not in CONFIGS:
+        raise ConfigError(f"TELEVISIT_ENV must be one of {sorted(CONFIGS)}")
+    config = CONFIGS[key]()
+    config.validate()
+    return config

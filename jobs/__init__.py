@@ -1,0 +1,1 @@
+"""The jobs process: job definitions as data, each job a thin call into services."""

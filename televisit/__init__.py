@@ -1,0 +1,89 @@
+"""Televisit: visit scheduling for a multi-site spine tumor program."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import BaseConfig, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: BaseConfig | None = None) -> Flask:
+    """Build the Flask app: wiring only, in small register_* steps."""
+    cfg = config or load_config()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(cfg)
+    app.json.sort_keys = False  # keep documented field order
+    register_clock(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_clock(app: Flask) -> None:
+    """Start the app clock at TELEVISIT_NOW when set (demos, tests)."""
+    from televisit import clock
+    from televisit.domain.timezones import parse_instant
+
+    if app.config.get("TELEVISIT_NOW"):
+        clock.start_at(parse_instant(app.config["TELEVISIT_NOW"]))
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from televisit import db_events  # noqa: F401  (SQLite pragmas and serialized writes)
+    from televisit.extensions import csrf, db, login_manager, migrate, socketio
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "pages.login"
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("REDIS_URL"),
+        async_mode="threading",
+        cors_allowed_origins=app.config.get("PUBLIC_URL"),
+    )
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from televisit.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    """Pages and the JSON API."""
+    from televisit.extensions import csrf
+    from televisit.web.api import bp as api_bp
+    from televisit.web.pages import bp as pages_bp
+
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+
+def register_errors(app: Flask) -> None:
+    """JSON errors under /api, friendly pages elsewhere."""
+    from televisit.web.errors import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """flask db/seed-demo/users/serve/jobs commands."""
+    from televisit.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Adapters to the outside world (SMS, email, calendar files), chosen from configuration."""

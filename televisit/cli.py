@@ -1,0 +1,95 @@
+"""Operations: seed-demo, users create, serve, jobs (db upgrade comes from Flask-Migrate)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from televisit import clock
+from televisit.domain.errors import DomainError
+from televisit.extensions import db
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to `app`."""
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(users)
+    app.cli.add_command(serve)
+    app.cli.add_command(jobs)
+
+
+@click.command("seed-demo")
+@click.option("--with-users", is_flag=True, help="also create demo sign-ins (password televisit-demo)")
+def seed_demo(with_users: bool) -> None:
+    """Load the demo program (3 sites, clinicians, visit types, availability); idempotent."""
+    from televisit.services.seed import seed
+
+    counts = seed(db.session, now=clock.now(), with_users=with_users)
+    click.echo("Demo program loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@click.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "scheduler", "clinician", "patient"]))
+@click.option("--name", default=None)
+@click.option("--timezone", "tz", default="America/New_York", help="a patient's home zone")
+def create_user(email: str, password: str, role: str, name: str | None, tz: str) -> None:
+    """Create a user (a patient user is its own patient record)."""
+    from televisit.services.auth import create_user as create
+
+    try:
+        user = create(db.session, email=email, password=password, role=role, name=name, now=clock.now(), timezone=tz)
+    except DomainError as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {detail}".strip()) from exc
+    linked = (
+        f", patient #{user.patient_id}"
+        if user.patient_id
+        else (f", clinician #{user.clinician_id}" if user.clinician_id else "")
+    )
+    click.echo(f"Created {user.role} {user.email} (user #{user.id}{linked})")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--with-jobs", is_flag=True, help="also run the background jobs in this process")
+def serve(host: str, port: int, with_jobs: bool) -> None:
+    """Run the web server with websockets (development and the embedded default)."""
+    from televisit.extensions import socketio
+
+    app = current_app._get_current_object()
+    if with_jobs:
+        from jobs.runner import start_background
+
+        start_background(app)
+    click.echo(f"Televisit on http://{host}:{port}  (Ctrl+C to stop)")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+@click.group()
+def jobs() -> None:
+    """The jobs process."""
+
+
+@jobs.command("run")
+def jobs_run() -> None:
+    """Run the scheduled jobs until stopped (SIGTERM stops cleanly)."""
+    from jobs.runner import run_forever
+
+    run_forever(current_app._get_current_object())
+
+
+@jobs.command("run-once")
+def jobs_run_once() -> None:
+    """Run every due job once, then exit."""
+    from jobs.runner import run_once
+
+    for name, result in run_once(current_app._get_current_object()):
+        click.echo(f"{name}: {result}")

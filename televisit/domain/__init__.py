@@ -1,0 +1,1 @@
+"""Pure domain: standard library only (no Flask, SQLAlchemy, Twilio or icalendar)."""

@@ -1,0 +1,190 @@
+"""Weekly rules + time off + bookings -> free slots. Pure: stdlib only.
+
+Definitions (docs/time.md):
+
+* A rule window is every instant whose wall-clock reading at the location lies in
+  [start, end) on a local date with the rule's weekday (see timezones.wall_to_instant).
+* Slots step through real elapsed time from the window's start by the visit length;
+  a slot is offered when the visit [start, end) fits inside the window.
+* An appointment occupies its *blocked* interval [start - buffer_before, end + buffer_after);
+  two blocked intervals of one clinician may never overlap. Time off blocks the visit itself.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from televisit.domain.timezones import wall_to_instant
+
+MODES = ("virtual", "in_person")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A weekly availability window in the location's wall time."""
+
+    location_id: int
+    weekday: int  # 0 = Monday
+    start_minute: int
+    end_minute: int  # up to 1440 (24:00)
+    modes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitSpec:
+    """What the slot engine needs to know about a visit type."""
+
+    id: int
+    duration_minutes: int
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    min_notice_minutes: int
+    max_advance_days: int
+    modes: frozenset[str]
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    def blocked(self, start: datetime) -> tuple[datetime, datetime]:
+        """The interval an appointment starting at `start` occupies, buffers included."""
+        end = start + self.duration
+        return (
+            start - timedelta(minutes=self.buffer_before_minutes),
+            end + timedelta(minutes=self.buffer_after_minutes),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A bookable (clinician, location, visit type, mode, start, end)."""
+
+    clinician_id: int
+    location_id: int
+    visit_type_id: int
+    mode: str
+    start: datetime
+    end: datetime
+
+
+class Intervals:
+    """A sorted, merged set of half-open UTC intervals with a fast overlap test."""
+
+    def __init__(self, pairs: Iterable[tuple[datetime, datetime]] = ()):
+        merged: list[list[datetime]] = []
+        for start, end in sorted(p for p in pairs if p[0] < p[1]):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [m[0] for m in merged]
+        self._ends = [m[1] for m in merged]
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """True when [start, end) overlaps any interval of the set."""
+        i = bisect_right(self._starts, start) - 1
+        if i >= 0 and self._ends[i] > start:
+            return True
+        return i + 1 < len(self._starts) and self._starts[i + 1] < end
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+
+def rule_window(rule: Rule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The UTC window of `rule` on local `day`, or None when the rule does not apply that day."""
+    if day.weekday() != rule.weekday:
+        return None
+    start = wall_to_instant(day, rule.start_minute, zone)
+    end = wall_to_instant(day, rule.end_minute, zone, closing=True)
+    return (start, end) if start < end else None
+
+
+def window_starts(window: tuple[datetime, datetime], duration: timedelta) -> Iterator[datetime]:
+    """Slot starts stepping by `duration` in real time while the visit fits in `window`."""
+    start, end = window
+    while start + duration <= end:
+        yield start
+        start += duration
+
+
+def bookable_window(visit: VisitSpec, now: datetime) -> tuple[datetime, datetime]:
+    """Earliest and latest start allowed by minimum notice and maximum advance."""
+    return (
+        now + timedelta(minutes=visit.min_notice_minutes),
+        now + timedelta(days=visit.max_advance_days),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicianDay:
+    """Everything needed to list one clinician's free slots on one local day at one site."""
+
+    clinician_id: int
+    location_id: int
+    zone: ZoneInfo
+    day: date
+    rules: tuple[Rule, ...]
+    busy: Intervals  # other appointments' blocked intervals
+    time_off: Intervals
+
+
+def grid(cd: ClinicianDay, visit: VisitSpec, mode: str | None = None) -> list[tuple[datetime, str]]:
+    """(start, mode) pairs the rules offer on the day, before notice, time off and bookings."""
+    modes = visit.modes if mode is None else visit.modes & {mode}
+    seen: set[tuple[datetime, str]] = set()
+    for rule in cd.rules:
+        rule_modes = modes & rule.modes
+        if rule.location_id != cd.location_id or not rule_modes:
+            continue
+        window = rule_window(rule, cd.day, cd.zone)
+        if window is None:
+            continue
+        for start in window_starts(window, visit.duration):
+            seen.update((start, m) for m in rule_modes)
+    return sorted(seen)
+
+
+def refusal(
+    cd: ClinicianDay, visit: VisitSpec, start: datetime, mode: str, *, now: datetime, on_grid: bool | None = None
+) -> str | None:
+    """Why `start` in `mode` cannot be booked (a reason code), or None when it is free."""
+    if on_grid is None:
+        on_grid = (start, mode) in set(grid(cd, visit, mode))
+    if not on_grid:
+        return "outside_hours"
+    earliest, latest = bookable_window(visit, now)
+    if start < earliest:
+        return "too_soon"
+    if start > latest:
+        return "too_far"
+    if cd.time_off.overlaps(start, start + visit.duration):
+        return "time_off"
+    if cd.busy.overlaps(*visit.blocked(start)):
+        return "taken"
+    return None
+
+
+def free_slots(cd: ClinicianDay, visit: VisitSpec, *, now: datetime, mode: str | None = None) -> list[Slot]:
+    """Free slots of `visit` for one clinician, site and local day, in start order."""
+    return [
+        Slot(cd.clinician_id, cd.location_id, visit.id, m, start, start + visit.duration)
+        for start, m in grid(cd, visit, mode)
+        if refusal(cd, visit, start, m, now=now, on_grid=True) is None
+    ]
+
+
+REASONS = {
+    "outside_hours": "The clinician does not offer that time (outside their hours, not a slot start, or wrong mode).",
+    "too_soon": "That time is inside the visit type's minimum notice.",
+    "too_far": "That time is beyond how far ahead this visit type can be booked.",
+    "time_off": "The clinician is away at that time.",
+    "taken": "That time has just been taken.",
+    "not_offered": "The clinician does not offer this visit type.",
+    "not_licensed": "The clinician is not licensed where the patient will be for a video visit.",
+    "mode_not_offered": "This visit type is not offered in that mode.",
+}

@@ -1,0 +1,61 @@
+"""Domain errors; the web layer maps each to one HTTP status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: carries a machine code and a human message."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.reason = reason
+
+
+class Malformed(DomainError):
+    """The body is not the JSON object the route expects."""
+
+    code, status = "malformed", 400
+
+
+class Invalid(DomainError):
+    """One or more fields are wrong; `fields` names each."""
+
+    code, status = "invalid", 422
+
+    def __init__(self, fields: dict[str, str], message: str = "Some fields are invalid."):
+        super().__init__(message, fields=fields)
+
+
+class Unauthorized(DomainError):
+    """No valid credentials."""
+
+    code, status = "unauthorized", 401
+
+
+class Forbidden(DomainError):
+    """Authenticated, but not allowed to act on this."""
+
+    code, status = "forbidden", 403
+
+
+class NotFound(DomainError):
+    """No such object (or not visible to the caller)."""
+
+    code, status = "not_found", 404
+
+
+class SlotUnavailable(DomainError):
+    """The requested time is taken or is not a bookable slot; the message says why."""
+
+    code, status = "slot_unavailable", 409
+
+
+class Conflict(DomainError):
+    """The request conflicts with the object's current state."""
+
+    code, status = "conflict", 409

@@ -1,0 +1,25 @@
+"""Validators for contact details (pure)."""
+
+from __future__ import annotations
+
+import re
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_EMAIL = re.compile(
+    r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def is_e164(text: object) -> bool:
+    """A phone number in E.164 form (+ and 7 to 15 digits)."""
+    return isinstance(text, str) and bool(_E164.match(text))
+
+
+def is_email(text: object) -> bool:
+    """A plausible single address (local@domain.tld), at most 254 characters."""
+    return isinstance(text, str) and len(text) <= 254 and bool(_EMAIL.match(text))
+
+
+def normalize_email(text: str) -> str:
+    """Addresses compare case-insensitively here."""
+    return text.strip().lower()

@@ -1,0 +1,42 @@
+"""The appointment aggregate. Overlap of active appointments is refused by the database itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from televisit.models.base import Base, UTCDateTime
+
+
+class Appointment(Base):
+    """A booked visit. `block_*` is the interval it occupies, buffers included."""
+
+    __tablename__ = "appointments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(80), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    visit_type_id: Mapped[int] = mapped_column(ForeignKey("visit_types.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    block_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    block_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    patient_region: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    patient = relationship("Patient", lazy="joined")
+    location = relationship("Location", lazy="joined")
+
+    __table_args__ = (
+        Index("ix_appointments_clinician_block", "clinician_id", "block_start", "block_end"),
+        Index("ix_appointments_start", "start_at"),
+    )

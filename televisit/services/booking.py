@@ -1,0 +1,185 @@
+"""Book, reschedule, cancel and read appointments. The database is the last guard against overlap."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from televisit.domain import appointments as st
+from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
+from televisit.domain.roles import Actor
+from televisit.models import Appointment, Patient, VisitType
+from televisit.services.availability import SlotRequest, check_slot, visit_spec
+
+OVERLAP_MARKERS = ("appointments_no_overlap", "slot_unavailable", "23P01")
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """A request to book `slot` for `patient_id` (None: the acting patient)."""
+
+    slot: SlotRequest
+    patient_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    """A reschedule: the new start, optionally another clinician, site or mode."""
+
+    start: datetime
+    clinician_id: int | None = None
+    location_id: int | None = None
+    mode: str | None = None
+    patient_region: str | None = None
+
+
+def _patient_for(session: Session, actor: Actor, patient_id: int | None) -> Patient:
+    if actor.role == "patient":
+        if patient_id not in (None, actor.patient_id):
+            raise Forbidden("A patient can book only for themself.")
+        patient_id = actor.patient_id
+    elif not actor.is_booker:
+        raise Forbidden("Only patients, schedulers and admins can book.")
+    if patient_id is None:
+        raise Invalid({"patient_id": "required when booking for a patient"})
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise Invalid({"patient_id": "no such patient"})
+    return patient
+
+
+def is_overlap(exc: IntegrityError) -> bool:
+    """True when the database refused a write because it would overlap another appointment."""
+    text = f"{exc.orig!r} {getattr(exc.orig, 'sqlstate', '')}"
+    return any(marker in text for marker in OVERLAP_MARKERS)
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        if is_overlap(exc):
+            raise SlotUnavailable("That time has just been taken.", reason="taken") from exc
+        raise
+
+
+def _place(appt: Appointment, vt: VisitType, start: datetime) -> None:
+    visit = visit_spec(vt)
+    appt.start_at, appt.end_at = start, start + visit.duration
+    appt.block_start, appt.block_end = visit.blocked(start)
+
+
+def book(session: Session, req: BookingRequest, *, actor: Actor, now: datetime) -> Appointment:
+    """Book a slot; SlotUnavailable (409) or Invalid (422) say why not; nothing is written then."""
+    patient = _patient_for(session, actor, req.patient_id)
+    slot_req = replace(req.slot, patient_region=req.slot.patient_region or patient.region)
+    slot = check_slot(session, slot_req, now=now)
+    vt = session.get(VisitType, slot.visit_type_id)
+    appt = Appointment(
+        uid=f"{uuid.uuid4()}@televisit",
+        patient_id=patient.id,
+        clinician_id=slot.clinician_id,
+        location_id=slot.location_id,
+        visit_type_id=slot.visit_type_id,
+        mode=slot.mode,
+        status=st.BOOKED,
+        patient_region=slot_req.patient_region,
+        reason=req.reason,
+        sequence=0,
+        created_by_user_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    _place(appt, vt, slot.start)
+    session.add(appt)
+    _commit(session)
+    return appt
+
+
+def get_visible(session: Session, appointment_id: int, actor: Actor, *, lock: bool = False) -> Appointment:
+    """The appointment if `actor` may see it; NotFound otherwise (no existence leak to patients)."""
+    stmt = select(Appointment).where(Appointment.id == appointment_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Appointment)
+    appt = session.scalars(stmt).first()
+    if appt is None or not actor.may_see(appt.patient_id, appt.clinician_id):
+        raise NotFound("No such appointment.")
+    return appt
+
+
+def _require_changeable(appt: Appointment) -> None:
+    if not st.can_change(appt.status):
+        raise Conflict(f"This appointment is {appt.status.replace('_', ' ')} and can no longer be changed.")
+
+
+def reschedule(session: Session, appointment_id: int, move: MoveRequest, *, actor: Actor, now: datetime) -> Appointment:
+    """Move an appointment (same id, sequence + 1); the new time is taken before the old is released."""
+    appt = get_visible(session, appointment_id, actor, lock=True)
+    _require_changeable(appt)
+    slot_req = SlotRequest(
+        visit_type_id=appt.visit_type_id,
+        clinician_id=move.clinician_id or appt.clinician_id,
+        location_id=move.location_id or appt.location_id,
+        mode=move.mode or appt.mode,
+        start=move.start,
+        patient_region=move.patient_region or appt.patient_region or appt.patient.region,
+    )
+    slot = check_slot(session, slot_req, now=now, exclude_appointment_id=appt.id)
+    appt.clinician_id, appt.location_id, appt.mode = slot.clinician_id, slot.location_id, slot.mode
+    appt.patient_region = slot_req.patient_region
+    _place(appt, session.get(VisitType, appt.visit_type_id), slot.start)
+    appt.sequence += 1
+    appt.updated_at = now
+    _commit(session)  # one UPDATE: either the move happens whole or the old time stays
+    return appt
+
+
+def cancel(
+    session: Session, appointment_id: int, *, actor: Actor, now: datetime, reason: str | None = None
+) -> Appointment:
+    """Cancel a booked appointment; its time becomes free at once."""
+    appt = get_visible(session, appointment_id, actor, lock=True)
+    _require_changeable(appt)
+    appt.status, appt.cancel_reason, appt.updated_at = st.CANCELLED, reason, now
+    _commit(session)
+    return appt
+
+
+@dataclass(frozen=True)
+class AppointmentFilter:
+    """Filters for listing; `lo`/`hi` are instants bounding the start."""
+
+    lo: datetime | None = None
+    hi: datetime | None = None
+    clinician_id: int | None = None
+    location_id: int | None = None
+    patient_id: int | None = None
+    status: str | None = None
+
+
+def list_visible(session: Session, f: AppointmentFilter, *, actor: Actor) -> list[Appointment]:
+    """Appointments `actor` may see, filtered, by start."""
+    stmt = select(Appointment).order_by(Appointment.start_at, Appointment.id)
+    if actor.role == "patient":
+        stmt = stmt.where(Appointment.patient_id == actor.patient_id)
+    elif actor.role == "clinician":
+        stmt = stmt.where(Appointment.clinician_id == actor.clinician_id)
+    conditions = [
+        (f.lo, lambda v: Appointment.start_at >= v),
+        (f.hi, lambda v: Appointment.start_at < v),
+        (f.clinician_id, lambda v: Appointment.clinician_id == v),
+        (f.location_id, lambda v: Appointment.location_id == v),
+        (f.patient_id, lambda v: Appointment.patient_id == v),
+        (f.status, lambda v: Appointment.status == v),
+    ]
+    for value, cond in conditions:
+        if value is not None:
+            stmt = stmt.where(cond(value))
+    return list(session.scalars(stmt))

@@ -1,0 +1,1 @@
+"""Web entry points: pages, the JSON API, (later) webhooks and realtime handlers."""

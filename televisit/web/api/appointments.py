@@ -1,0 +1,112 @@
+"""Appointments: book, list, read, reschedule, cancel, calendar file."""
+
+from flask import Response, current_app, jsonify, request
+
+from televisit import clock
+from televisit.domain import appointments as st
+from televisit.domain.availability import MODES
+from televisit.domain.roles import ADMIN, PATIENT, SCHEDULER
+from televisit.domain.timezones import date_range_bounds, get_zone
+from televisit.extensions import db
+from televisit.services import booking
+from televisit.services.availability import SlotRequest
+from televisit.services.calendar import appointment_ics
+from televisit.web.api import bp
+from televisit.web.api.parse import Fields, day, ident, instant, json_body, one_of, region, text, zone_name
+from televisit.web.api.serialize import appointment_json
+from televisit.web.api.slots import view_zone
+from televisit.web.auth import current_actor, roles_required
+
+
+def _tz_param():
+    f = Fields(request.args)
+    tz = f.get("tz", zone_name)
+    f.done()
+    return get_zone(tz) if tz else None
+
+
+@bp.post("/appointments")
+@roles_required(PATIENT, SCHEDULER, ADMIN)
+def create_appointment():
+    f = Fields(json_body())
+    slot = SlotRequest(
+        visit_type_id=f.get("visit_type_id", ident, required=True),
+        clinician_id=f.get("clinician_id", ident, required=True),
+        location_id=f.get("location_id", ident, required=True),
+        mode=f.get("mode", one_of(*MODES), required=True),
+        start=f.get("start", instant, required=True),
+        patient_region=f.get("patient_region", region),
+    )
+    req = booking.BookingRequest(slot, f.get("patient_id", ident), f.get("reason", text(2000)))
+    f.done()
+    appt = booking.book(db.session, req, actor=current_actor(), now=clock.now())
+    return jsonify(appointment_json(appt, _tz_param())), 201
+
+
+@bp.get("/appointments")
+@roles_required()
+def list_appointments():
+    f = Fields(request.args)
+    first, last = f.get("from", day), f.get("to", day)
+    tz, location_id = f.get("tz", zone_name), f.get("location_id", ident)
+    flt = dict(
+        clinician_id=f.get("clinician_id", ident),
+        location_id=location_id,
+        patient_id=f.get("patient_id", ident),
+        status=f.get("status", one_of(*st.STATUSES)),
+    )
+    f.done()
+    zone = get_zone(view_zone(tz, location_id))
+    lo = date_range_bounds(first, first, zone)[0] if first else None
+    hi = date_range_bounds(last, last, zone)[1] if last else None
+    found = booking.list_visible(db.session, booking.AppointmentFilter(lo, hi, **flt), actor=current_actor())
+    shown = get_zone(tz) if tz else None
+    return jsonify({"appointments": [appointment_json(a, shown) for a in found]})
+
+
+@bp.get("/appointments/<int:appointment_id>")
+@roles_required()
+def get_appointment(appointment_id: int):
+    zone = _tz_param()
+    appt = booking.get_visible(db.session, appointment_id, current_actor())
+    return jsonify(appointment_json(appt, zone))
+
+
+@bp.post("/appointments/<int:appointment_id>/reschedule")
+@roles_required()
+def reschedule_appointment(appointment_id: int):
+    f = Fields(json_body())
+    move = booking.MoveRequest(
+        start=f.get("start", instant, required=True),
+        clinician_id=f.get("clinician_id", ident),
+        location_id=f.get("location_id", ident),
+        mode=f.get("mode", one_of(*MODES)),
+        patient_region=f.get("patient_region", region),
+    )
+    f.done()
+    appt = booking.reschedule(db.session, appointment_id, move, actor=current_actor(), now=clock.now())
+    return jsonify(appointment_json(appt, _tz_param()))
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+@roles_required()
+def cancel_appointment(appointment_id: int):
+    body = json_body() if request.get_data() else {}
+    f = Fields(body)
+    reason = f.get("reason", text(500))
+    f.done()
+    appt = booking.cancel(db.session, appointment_id, actor=current_actor(), now=clock.now(), reason=reason)
+    return jsonify(appointment_json(appt, _tz_param()))
+
+
+@bp.get("/appointments/<int:appointment_id>/calendar.ics")
+@roles_required()
+def appointment_calendar(appointment_id: int):
+    appt = booking.get_visible(db.session, appointment_id, current_actor())
+    cfg = current_app.config
+    body = appointment_ics(db.session, appt, public_url=cfg["PUBLIC_URL"], mail_from=cfg["MAIL_FROM"])
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="televisit-{appt.id}.ics"'},
+    )

@@ -1,0 +1,234 @@
+"""GET /openapi.json: the OpenAPI 3 document describing every /api/v1 route."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from televisit.web.api import bp
+
+INSTANT = {"type": "string", "format": "date-time", "example": "2027-03-29T09:00:00+01:00"}
+ID = {"type": "integer", "minimum": 1}
+MODES = {"type": "array", "items": {"type": "string", "enum": ["virtual", "in_person"]}}
+STATUS = {"type": "string", "enum": ["booked", "checked_in", "in_visit", "completed", "cancelled", "no_show"]}
+
+
+def _obj(props: dict, required: list[str] | None = None) -> dict:
+    out = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    return out
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+SCHEMAS = {
+    "Error": _obj(
+        {
+            "error": _obj(
+                {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "reason": {"type": "string"},
+                },
+                ["code", "message", "fields"],
+            )
+        },
+        ["error"],
+    ),
+    "Location": _obj(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "city": {"type": "string"},
+            "region": {"type": "string"},
+            "country": {"type": "string"},
+            "timezone": {"type": "string"},
+        },
+        ["id", "name", "city", "region", "country", "timezone"],
+    ),
+    "VisitType": _obj(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "duration_minutes": {"type": "integer"},
+            "modes": MODES,
+            "buffer_before_minutes": {"type": "integer"},
+            "buffer_after_minutes": {"type": "integer"},
+            "min_notice_minutes": {"type": "integer"},
+            "max_advance_days": {"type": "integer"},
+        },
+        ["id", "name", "duration_minutes", "modes"],
+    ),
+    "Clinician": _obj(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "specialty": {"type": "string"},
+            "licenses": {"type": "array", "items": {"type": "string"}},
+            "visit_type_ids": {"type": "array", "items": ID},
+            "location_ids": {"type": "array", "items": ID},
+        },
+        ["id", "name", "specialty", "licenses", "visit_type_ids"],
+    ),
+    "Rule": _obj(
+        {
+            "location_id": ID,
+            "weekday": {"type": "integer", "minimum": 0, "maximum": 6},
+            "start": {"type": "string", "pattern": "^\\d{2}:\\d{2}$"},
+            "end": {"type": "string", "pattern": "^\\d{2}:\\d{2}$"},
+            "modes": MODES,
+        },
+        ["location_id", "weekday", "start", "end", "modes"],
+    ),
+    "TimeOff": _obj(
+        {
+            "id": ID,
+            "clinician_id": ID,
+            "start": INSTANT,
+            "end": INSTANT,
+            "location_id": _nullable(ID),
+            "timezone": {"type": "string"},
+        }
+    ),
+    "Patient": _obj(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "email": _nullable({"type": "string"}),
+            "phone": _nullable({"type": "string"}),
+            "timezone": {"type": "string"},
+            "region": _nullable({"type": "string"}),
+            "sms_opt_in": {"type": "boolean"},
+            "email_opt_in": {"type": "boolean"},
+        },
+        ["id", "name", "timezone"],
+    ),
+    "Slot": _obj(
+        {
+            "clinician_id": ID,
+            "location_id": ID,
+            "visit_type_id": ID,
+            "mode": {"type": "string", "enum": ["virtual", "in_person"]},
+            "start": INSTANT,
+            "end": INSTANT,
+        },
+        ["clinician_id", "location_id", "visit_type_id", "mode", "start", "end"],
+    ),
+    "Appointment": _obj(
+        {
+            "id": ID,
+            "status": STATUS,
+            "visit_type_id": ID,
+            "clinician_id": ID,
+            "location_id": ID,
+            "mode": {"type": "string"},
+            "start": INSTANT,
+            "end": INSTANT,
+            "timezone": {"type": "string"},
+            "patient_id": ID,
+            "patient_region": _nullable({"type": "string"}),
+            "reason": _nullable({"type": "string"}),
+            "sequence": {"type": "integer", "minimum": 0},
+            "created_at": INSTANT,
+            "updated_at": INSTANT,
+        },
+        [
+            "id",
+            "status",
+            "visit_type_id",
+            "clinician_id",
+            "location_id",
+            "mode",
+            "start",
+            "end",
+            "timezone",
+            "patient_id",
+            "reason",
+            "sequence",
+            "created_at",
+            "updated_at",
+        ],
+    ),
+}
+
+
+def _param(name: str, schema: dict, *, where: str = "query", required: bool = False, desc: str = "") -> dict:
+    return {"name": name, "in": where, "required": required or where == "path", "schema": schema, "description": desc}
+
+
+def _errors(*codes: int) -> dict:
+    text = {
+        400: "Malformed body",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict (code slot_unavailable for a taken or invalid slot)",
+        422: "Invalid fields",
+    }
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ref("Error")}}} for c in codes}
+
+
+def _ok(status: int, schema: dict, desc: str = "OK", media: str = "application/json") -> dict:
+    return {str(status): {"description": desc, "content": {media: {"schema": schema}}}}
+
+
+def _body(schema: dict, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, responses: dict, *, params=(), body=None, secured=True, tag="") -> dict:
+    op = {"summary": summary, "responses": responses, "parameters": list(params), "tags": [tag] if tag else []}
+    if body:
+        op["requestBody"] = body
+    if secured:
+        op["security"] = [{"bearer": []}, {"session": []}]
+    return op
+
+
+def _list(key: str, item: str) -> dict:
+    return _obj({key: {"type": "array", "items": _ref(item)}}, [key])
+
+
+TZ = _param("tz", {"type": "string"}, desc="IANA zone to render instants in")
+CID = _param("clinician_id", ID, where="path")
+AID = _param("appointment_id", ID, where="path")
+DATE = {"type": "string", "format": "date"}
+
+
+def _paths() -> dict:
+    from televisit.web.api.openapi_paths import paths
+
+    return paths()
+
+
+def document() -> dict:
+    """The whole OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Televisit API",
+            "version": "1.0.0",
+            "description": "Scheduling for a multi-site spine tumor program. Instants are ISO 8601 with offset.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(document())

@@ -1,0 +1,164 @@
+"""Turn request bodies and query strings into validated values; every problem names its field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import request
+
+from televisit.domain.errors import Invalid, Malformed
+from televisit.domain.licensure import is_region
+from televisit.domain.timezones import BadInstant, NaiveDatetime, is_zone, parse_date, parse_hhmm, parse_instant
+from televisit.domain.validation import is_e164, is_email, normalize_email
+
+MISSING = object()
+Parser = Callable[[Any], Any]
+
+
+def json_body() -> dict:
+    """The request body as a JSON object, or Malformed (400)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Malformed("The body must be a JSON object (Content-Type: application/json).")
+    return data
+
+
+class Fields:
+    """Collects field errors so that one 422 names every bad field."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def get(self, name: str, parser: Parser, *, required: bool = False, default: Any = None) -> Any:
+        """Parse `name`; a missing optional field (or JSON null) gives `default`."""
+        raw = self.data.get(name, MISSING)
+        if raw is MISSING or raw is None or raw == "" and not required:
+            if required:
+                self.errors[name] = "required"
+            return default
+        try:
+            return parser(raw)
+        except (ValueError, TypeError) as exc:
+            self.errors[name] = str(exc) or "invalid"
+            return default
+
+    def done(self) -> None:
+        """Raise Invalid when any field failed."""
+        if self.errors:
+            raise Invalid(self.errors)
+
+
+def integer(raw: Any, *, lo: int = 0, hi: int = 2**31 - 1) -> int:
+    """A JSON integer (or a query-string of digits) within [lo, hi]."""
+    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit() and len(raw) < 12:
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ValueError("expected a whole number")
+    if not lo <= raw <= hi:
+        raise ValueError(f"must be between {lo} and {hi}")
+    return raw
+
+
+def ident(raw: Any) -> int:
+    """A positive id."""
+    return integer(raw, lo=1)
+
+
+def bounded(lo: int, hi: int) -> Parser:
+    """An integer parser within [lo, hi]."""
+    return lambda raw: integer(raw, lo=lo, hi=hi)
+
+
+def text(max_len: int = 200) -> Parser:
+    """A non-blank string of at most `max_len` characters."""
+
+    def parse(raw: Any) -> str:
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValueError("expected text")
+        if len(raw) > max_len or "\x00" in raw:
+            raise ValueError(f"at most {max_len} characters")
+        return raw.strip()
+
+    return parse
+
+
+def boolean(raw: Any) -> bool:
+    """A JSON boolean (or 'true'/'false' in a query string)."""
+    if isinstance(raw, str) and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    if not isinstance(raw, bool):
+        raise ValueError("expected true or false")
+    return raw
+
+
+def instant(raw: Any):
+    """An ISO 8601 instant with an offset, in UTC."""
+    try:
+        return parse_instant(raw)
+    except NaiveDatetime as exc:
+        raise ValueError("needs a UTC offset, e.g. 2027-03-29T09:00:00+01:00") from exc
+    except BadInstant as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def day(raw: Any):
+    """A YYYY-MM-DD date."""
+    return parse_date(raw)
+
+
+def zone_name(raw: Any) -> str:
+    """An IANA time zone name."""
+    if not is_zone(raw):
+        raise ValueError("unknown IANA time zone (e.g. America/New_York, Europe/London)")
+    return raw
+
+
+def region(raw: Any) -> str:
+    """ISO 3166-2 (US-OH) or ISO 3166-1 alpha-2 (GB)."""
+    if not is_region(raw):
+        raise ValueError("expected a region code such as US-OH or GB")
+    return raw
+
+
+def email(raw: Any) -> str:
+    """A single email address, lower-cased."""
+    if not is_email(raw):
+        raise ValueError("not a valid email address")
+    return normalize_email(raw)
+
+
+def phone(raw: Any) -> str:
+    """An E.164 phone number."""
+    if not is_e164(raw):
+        raise ValueError("expected an E.164 number such as +12165550123")
+    return raw
+
+
+def one_of(*values: str) -> Parser:
+    """One of a fixed set of strings."""
+
+    def parse(raw: Any) -> str:
+        if raw not in values:
+            raise ValueError(f"one of {', '.join(values)}")
+        return raw
+
+    return parse
+
+
+def list_of(item: Parser, *, min_len: int = 0, max_len: int = 50, unique: bool = True) -> Parser:
+    """A JSON list whose items all parse."""
+
+    def parse(raw: Any) -> list:
+        if not isinstance(raw, list) or not min_len <= len(raw) <= max_len:
+            raise ValueError(f"expected a list of {min_len} to {max_len} items")
+        out = [item(x) for x in raw]
+        return list(dict.fromkeys(out)) if unique else out
+
+    return parse
+
+
+def hhmm(raw: Any) -> int:
+    """HH:MM from 00:00 to 24:00, as minutes."""
+    return parse_hhmm(raw)

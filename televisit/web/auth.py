@@ -1,0 +1,56 @@
+"""Who is calling: a bearer token (API) or the session cookie (pages)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+from flask_login import current_user
+
+from televisit import clock
+from televisit.domain.errors import Forbidden, Unauthorized
+from televisit.domain.roles import Actor
+from televisit.extensions import db
+from televisit.services.auth import actor_of, user_for_token
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_actor() -> Actor | None:
+    """The caller, or None when anonymous. A bad bearer token is refused outright."""
+    if "actor" in g:
+        return g.actor
+    token = bearer_token()
+    if token:
+        user = user_for_token(db.session, token, now=clock.now())
+        if user is None:
+            raise Unauthorized("The token is invalid, expired or revoked.")
+        g.actor = actor_of(user)
+    elif request.headers.get("Authorization"):
+        raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+    else:
+        g.actor = actor_of(current_user) if current_user.is_authenticated else None
+    return g.actor
+
+
+def roles_required(*roles: str):
+    """Refuse anonymous callers (401) and other roles (403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            actor = current_actor()
+            if actor is None:
+                raise Unauthorized("Sign in first.")
+            if roles and actor.role not in roles:
+                raise Forbidden("Your role may not do this.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,3 @@
+from televisit import create_app
+
+app = create_app()
