@@ -67,9 +67,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Pages and the JSON API."""
     from televisit.extensions import csrf
+    from televisit.web import IdConverter
     from televisit.web.api import bp as api_bp
     from televisit.web.pages import bp as pages_bp
 
+    app.url_map.converters["int"] = IdConverter  # before any rule is added
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 
@@ -70,6 +72,7 @@ def serve(host: str, port: int, with_jobs: bool) -> None:
 
         start_background(app)
     click.echo(f"Televisit on http://{host}:{port}  (Ctrl+C to stop)")
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)  # let Flask-SocketIO start its server under `flask serve`
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 
 

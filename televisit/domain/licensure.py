@@ -9,7 +9,7 @@ _REGION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 
 def is_region(text: object) -> bool:
     """True for 'US-OH', 'GB', 'GB-ENG' shaped codes."""
-    return isinstance(text, str) and bool(_REGION.match(text))
+    return isinstance(text, str) and bool(_REGION.fullmatch(text))
 
 
 def covers(licenses: list[str] | tuple[str, ...] | frozenset[str], region: str) -> bool:

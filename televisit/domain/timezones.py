@@ -7,7 +7,9 @@ Policy for the two kinds of DST anomaly (documented in docs/time.md):
   instants whose wall-clock reading lies inside it.
 * A wall time that occurs twice (fall back) resolves to its first occurrence when it
   opens a window and to its second occurrence when it closes one, so the window
-  again covers every instant whose wall-clock reading lies inside it.
+  again covers every instant whose wall-clock reading lies inside it. Closing at the
+  very first repeated minute uses the first occurrence: the minute before it does not
+  repeat, so the window's last wall minute has already ended there.
 """
 
 from __future__ import annotations
@@ -34,11 +36,17 @@ class BadInstant(ValueError):
     """Text that is not an ISO 8601 date-time."""
 
 
-@lru_cache(maxsize=512)
 def get_zone(name: str) -> ZoneInfo:
     """Return the IANA zone called `name` or raise UnknownZone."""
+    # Checked before the cache: an unhashable value (a JSON list or object) must not raise TypeError.
     if not isinstance(name, str) or not _ZONE_NAME.match(name) or name.lower() == "localtime":
         raise UnknownZone(f"unknown time zone: {name!r}")
+    return _load_zone(name)
+
+
+@lru_cache(maxsize=512)
+def _load_zone(name: str) -> ZoneInfo:
+    """Load (once) a zone whose name has already passed the shape check."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError, IsADirectoryError) as exc:
@@ -64,7 +72,10 @@ def parse_instant(text: object) -> datetime:
         raise BadInstant("expected an ISO 8601 date-time with an offset") from exc
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetime("the date-time has no UTC offset (e.g. +01:00 or Z)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
+        raise BadInstant("the date-time is out of range") from exc
 
 
 def parse_date(text: object) -> date:
@@ -121,7 +132,16 @@ def wall_to_instant(day: date, minute: int, zone: ZoneInfo, *, closing: bool = F
     if first.astimezone(zone).replace(tzinfo=None) != naive:
         # Nonexistent: fold=1 lands before the gap, fold=0 after it.
         return _first_instant_with_offset(min(first, second), max(first, second), zone)
-    return max(first, second) if closing else min(first, second)
+    if closing and _repeats(naive - timedelta(minutes=1), zone):
+        return max(first, second)
+    return min(first, second)
+
+
+def _repeats(naive: datetime, zone: ZoneInfo) -> bool:
+    """True when the wall time `naive` occurs twice in `zone` (a fall-back repeated stretch)."""
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    return first != second and first.astimezone(zone).replace(tzinfo=None) == naive
 
 
 def wall_time_exists(day: date, minute: int, zone: ZoneInfo) -> bool:
@@ -162,7 +182,7 @@ def format_hhmm(minute: int) -> str:
 
 
 def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, timedelta, timedelta]]:
-    """Offset changes of `zone` in [start, end): (instant, offset before, offset after)."""
+    """Offset changes of `zone` at instants in (start, end]: (instant, offset before, offset after)."""
     out = []
     step = timedelta(days=1)
     cursor = require_aware(start)

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from televisit.domain.errors import Conflict, Invalid, Unauthorized
 from televisit.domain.roles import PATIENT, ROLES, Actor
+from televisit.domain.timezones import is_zone
 from televisit.domain.validation import is_email, normalize_email
 from televisit.models import ApiToken, Clinician, Patient, User
 
@@ -47,6 +48,8 @@ def create_user(
         errors["role"] = f"one of {', '.join(ROLES)}"
     if not isinstance(password, str) or len(password) < 8:
         errors["password"] = "at least 8 characters"
+    if not is_zone(timezone):  # a patient's zone renders their reminders later; refuse a bad one now
+        errors["timezone"] = "unknown IANA time zone (e.g. America/New_York, Europe/London)"
     if errors:
         raise Invalid(errors)
     email = normalize_email(email)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from televisit.domain.errors import Conflict, Invalid, NotFound
 from televisit.domain.timezones import day_bounds, get_zone
-from televisit.models import AvailabilityRule, Clinician, Location, TimeOff, VisitType
+from televisit.models import AvailabilityRule, Clinician, Location, TimeOff, User, VisitType
 
 
 def list_locations(session: Session) -> list[Location]:
@@ -75,6 +75,13 @@ def create_clinician(session: Session, data: dict) -> Clinician:
     c.visit_types = _visit_types(session, ids)
     session.add(c)
     _commit_unique(session, "email", "a clinician with this email exists")
+    if c.email:  # a clinician user who signed up before this record existed is linked now
+        session.execute(
+            update(User)
+            .where(User.email == c.email, User.role == "clinician", User.clinician_id.is_(None))
+            .values(clinician_id=c.id)
+        )
+        session.commit()
     return c
 
 

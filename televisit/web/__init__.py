@@ -1,1 +1,14 @@
 """Web entry points: pages, the JSON API, (later) webhooks and realtime handlers."""
+
+from werkzeug.routing import IntegerConverter
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids: a number beyond the id columns' 32-bit range becomes 0, an id no row has.
+
+    So such a path is a plain 404 from the view instead of a database error (a 500).
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= 2**31 - 1 else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import request
 from flask_login import current_user
 
 from televisit import clock
@@ -12,6 +12,8 @@ from televisit.domain.errors import Forbidden, Unauthorized
 from televisit.domain.roles import Actor
 from televisit.extensions import db
 from televisit.services.auth import actor_of, user_for_token
+
+ACTOR_KEY = "televisit.actor"
 
 
 def bearer_token() -> str | None:
@@ -23,19 +25,22 @@ def bearer_token() -> str | None:
 
 def current_actor() -> Actor | None:
     """The caller, or None when anonymous. A bad bearer token is refused outright."""
-    if "actor" in g:
-        return g.actor
+    # Cached per request (in its WSGI environ), not in `g`: an app context can outlive a request
+    # (tests, in-process jobs), and a cached actor must never answer for the next request.
+    if ACTOR_KEY in request.environ:
+        return request.environ[ACTOR_KEY]
     token = bearer_token()
     if token:
         user = user_for_token(db.session, token, now=clock.now())
         if user is None:
             raise Unauthorized("The token is invalid, expired or revoked.")
-        g.actor = actor_of(user)
+        actor = actor_of(user)
     elif request.headers.get("Authorization"):
         raise Unauthorized("Use 'Authorization: Bearer <token>'.")
     else:
-        g.actor = actor_of(current_user) if current_user.is_authenticated else None
-    return g.actor
+        actor = actor_of(current_user) if current_user.is_authenticated else None
+    request.environ[ACTOR_KEY] = actor
+    return actor
 
 
 def roles_required(*roles: str):

@@ -19,7 +19,7 @@ from televisit.web.auth import current_actor, roles_required
 
 
 def _tz_param():
-    f = Fields(request.args)
+    f = Fields(request.args, query=True)
     tz = f.get("tz", zone_name)
     f.done()
     return get_zone(tz) if tz else None
@@ -28,6 +28,7 @@ def _tz_param():
 @bp.post("/appointments")
 @roles_required(PATIENT, SCHEDULER, ADMIN)
 def create_appointment():
+    zone = _tz_param()  # before anything is written: a bad `tz` must not leave a booking behind
     f = Fields(json_body())
     slot = SlotRequest(
         visit_type_id=f.get("visit_type_id", ident, required=True),
@@ -40,13 +41,13 @@ def create_appointment():
     req = booking.BookingRequest(slot, f.get("patient_id", ident), f.get("reason", text(2000)))
     f.done()
     appt = booking.book(db.session, req, actor=current_actor(), now=clock.now())
-    return jsonify(appointment_json(appt, _tz_param())), 201
+    return jsonify(appointment_json(appt, zone)), 201
 
 
 @bp.get("/appointments")
 @roles_required()
 def list_appointments():
-    f = Fields(request.args)
+    f = Fields(request.args, query=True)
     first, last = f.get("from", day), f.get("to", day)
     tz, location_id = f.get("tz", zone_name), f.get("location_id", ident)
     flt = dict(
@@ -55,6 +56,8 @@ def list_appointments():
         patient_id=f.get("patient_id", ident),
         status=f.get("status", one_of(*st.STATUSES)),
     )
+    if first and last and last < first:
+        f.errors["to"] = "must be on or after 'from'"
     f.done()
     zone = get_zone(view_zone(tz, location_id))
     lo = date_range_bounds(first, first, zone)[0] if first else None
@@ -75,6 +78,7 @@ def get_appointment(appointment_id: int):
 @bp.post("/appointments/<int:appointment_id>/reschedule")
 @roles_required()
 def reschedule_appointment(appointment_id: int):
+    zone = _tz_param()
     f = Fields(json_body())
     move = booking.MoveRequest(
         start=f.get("start", instant, required=True),
@@ -85,18 +89,19 @@ def reschedule_appointment(appointment_id: int):
     )
     f.done()
     appt = booking.reschedule(db.session, appointment_id, move, actor=current_actor(), now=clock.now())
-    return jsonify(appointment_json(appt, _tz_param()))
+    return jsonify(appointment_json(appt, zone))
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
 @roles_required()
 def cancel_appointment(appointment_id: int):
+    zone = _tz_param()
     body = json_body() if request.get_data() else {}
     f = Fields(body)
     reason = f.get("reason", text(500))
     f.done()
     appt = booking.cancel(db.session, appointment_id, actor=current_actor(), now=clock.now(), reason=reason)
-    return jsonify(appointment_json(appt, _tz_param()))
+    return jsonify(appointment_json(appt, zone))
 
 
 @bp.get("/appointments/<int:appointment_id>/calendar.ics")

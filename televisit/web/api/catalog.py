@@ -88,7 +88,7 @@ def create_visit_type():
 
 @bp.get("/clinicians")
 def list_clinicians():
-    f = Fields(request.args)
+    f = Fields(request.args, query=True)
     specialty, location_id = f.get("specialty", text(64)), f.get("location_id", ident)
     f.done()
     found = catalog.list_clinicians(db.session, specialty=specialty, location_id=location_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,12 +14,16 @@ from televisit.domain.timezones import BadInstant, NaiveDatetime, is_zone, parse
 from televisit.domain.validation import is_e164, is_email, normalize_email
 
 MISSING = object()
+_QUERY_INT = re.compile(r"-?[0-9]{1,11}")
 Parser = Callable[[Any], Any]
 
 
 def json_body() -> dict:
     """The request body as a JSON object, or Malformed (400)."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting ([[[[...): malformed, not a 500
+        data = None
     if not isinstance(data, dict):
         raise Malformed("The body must be a JSON object (Content-Type: application/json).")
     return data
@@ -27,8 +32,9 @@ def json_body() -> dict:
 class Fields:
     """Collects field errors so that one 422 names every bad field."""
 
-    def __init__(self, data: Mapping[str, Any]):
+    def __init__(self, data: Mapping[str, Any], *, query: bool = False):
         self.data = data
+        self.query = query  # query strings carry numbers as text; JSON bodies must use JSON numbers
         self.errors: dict[str, str] = {}
 
     def get(self, name: str, parser: Parser, *, required: bool = False, default: Any = None) -> Any:
@@ -38,6 +44,8 @@ class Fields:
             if required:
                 self.errors[name] = "required"
             return default
+        if self.query and isinstance(raw, str) and _QUERY_INT.fullmatch(raw):
+            raw = int(raw)
         try:
             return parser(raw)
         except (ValueError, TypeError) as exc:
@@ -51,9 +59,7 @@ class Fields:
 
 
 def integer(raw: Any, *, lo: int = 0, hi: int = 2**31 - 1) -> int:
-    """A JSON integer (or a query-string of digits) within [lo, hi]."""
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit() and len(raw) < 12:
-        raw = int(raw)
+    """A JSON integer within [lo, hi] (query strings are converted by Fields)."""
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise ValueError("expected a whole number")
     if not lo <= raw <= hi:
@@ -93,19 +99,31 @@ def boolean(raw: Any) -> bool:
     return raw
 
 
+# Dates and instants outside these years are refused: near datetime's limits (years 1 and 9999)
+# the day-bound and margin arithmetic would overflow into a 500.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def _in_range(value):
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
 def instant(raw: Any):
     """An ISO 8601 instant with an offset, in UTC."""
     try:
-        return parse_instant(raw)
+        value = parse_instant(raw)
     except NaiveDatetime as exc:
         raise ValueError("needs a UTC offset, e.g. 2027-03-29T09:00:00+01:00") from exc
     except BadInstant as exc:
         raise ValueError(str(exc)) from exc
+    return _in_range(value)
 
 
 def day(raw: Any):
     """A YYYY-MM-DD date."""
-    return parse_date(raw)
+    return _in_range(parse_date(raw))
 
 
 def zone_name(raw: Any) -> str:

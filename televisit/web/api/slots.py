@@ -20,17 +20,17 @@ MAX_RANGE_DAYS = 366
 
 def view_zone(tz: str | None, location_id: int | None) -> str:
     """The zone to show times in: `tz`, else the location's, else UTC."""
+    loc = db.session.get(Location, location_id) if location_id else None
+    if location_id and loc is None:  # checked even when `tz` is given: an unknown id is always a 422
+        raise Invalid({"location_id": "no such location"})
     if tz:
         return tz
-    loc = db.session.get(Location, location_id) if location_id else None
-    if location_id and loc is None:
-        raise Invalid({"location_id": "no such location"})
     return loc.timezone if loc else "UTC"
 
 
 @bp.get("/slots")
 def list_slots():
-    f = Fields(request.args)
+    f = Fields(request.args, query=True)
     visit_type_id, first, last = (
         f.get("visit_type_id", ident, required=True),
         f.get("from", day, required=True),
