@@ -42,6 +42,9 @@ class BaseConfig:
         self.SMTP_PASSWORD = _env("SMTP_PASSWORD")
         self.SMTP_STARTTLS = (_env("SMTP_STARTTLS", "false") or "").lower() in ("1", "true", "yes")
         self.MAIL_FROM = _env("MAIL_FROM", "Televisit <no-reply@televisit.local>")
+        self.ORG_NAME = _env("TELEVISIT_ORG_NAME", "Televisit Health")
+        self.TWILIO_RATE_PER_SECOND = float(_env("TWILIO_RATE_PER_SECOND", "10") or 10)
+        self.TWILIO_TIMEOUT_SECONDS = float(_env("TWILIO_TIMEOUT_SECONDS", "10") or 10)
         self.API_TOKEN_HOURS = int(_env("TELEVISIT_API_TOKEN_HOURS", "12") or 12)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None

@@ -69,12 +69,22 @@ def register_blueprints(app: Flask) -> None:
     from televisit.extensions import csrf
     from televisit.web import IdConverter
     from televisit.web.api import bp as api_bp
+    from televisit.web.calendar_feed import bp as feed_bp
+    from televisit.web.dev_outbox import bp as dev_bp
+    from televisit.web.links import bp as links_bp
     from televisit.web.pages import bp as pages_bp
+    from televisit.web.webhooks import bp as webhooks_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    csrf.exempt(webhooks_bp)  # Twilio signs its requests instead
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(links_bp)
+    app.register_blueprint(feed_bp)
+    if app.config.get("ENV_NAME") != "production":
+        app.register_blueprint(dev_bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -42,6 +42,7 @@ class VisitType(Base):
     min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
     max_advance_days: Mapped[int] = mapped_column(Integer, default=180)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reminder_policy: Mapped[list | None] = mapped_column(JSON, nullable=True)  # None = the default policy
 
 
 class Clinician(Base):

@@ -22,6 +22,7 @@ class Patient(Base):
     region: Mapped[str | None] = mapped_column(String(8), nullable=True)
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     email_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10), nullable=True)  # en-US (12-hour) / en-GB (24-hour)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

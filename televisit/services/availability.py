@@ -1,24 +1,53 @@
-"""Slot search and the booking check: one code path for both (DESIGN rule 5)."""
+"""Slot search and the booking check: one code path for both (DESIGN rule 5).
+
+Both feed the pure engine (`televisit.domain.availability`: `grid`, `refusal`, `free_slots`);
+only the engine decides what is free. For speed the data is read with lean Core queries (rows,
+not ORM objects), and the search skips work whose answer is known to be "nothing": rule
+windows with no gap long enough for the visit, days inside the minimum notice, and days after
+the point where `limit` slots are certain.
+"""
 
 from __future__ import annotations
 
+import json
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, Text, cast, exists, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as status
-from televisit.domain.availability import REASONS, ClinicianDay, Intervals, Rule, Slot, VisitSpec, free_slots, refusal
+from televisit.domain.availability import (
+    REASONS,
+    ClinicianDay,
+    Intervals,
+    Rule,
+    Slot,
+    VisitSpec,
+    bookable_window,
+    free_slots,
+    refusal,
+    rule_window,
+)
 from televisit.domain.errors import Invalid, SlotUnavailable
 from televisit.domain.licensure import covers
 from televisit.domain.timezones import date_range_bounds, get_zone, local_date
 from televisit.models import Appointment, AvailabilityRule, Clinician, Location, TimeOff, VisitType
 from televisit.models.catalog import clinician_visit_types
 
-CHUNK = timedelta(days=7)
+CHUNK = timedelta(days=7)  # busy time is loaded a week at a time
+STEP = timedelta(days=1)  # a `limit` search checks whether it has enough after every day
+MARGIN = timedelta(days=1)  # bookings just outside a range can still block (buffers)
+_VT, _CVT, _RULE, _LOC = VisitType.__table__, clinician_visit_types, AvailabilityRule.__table__, Location.__table__
+_CLIN, _APPT, _OFF = Clinician.__table__, Appointment.__table__, TimeOff.__table__
+_FAR_PAST = datetime.min.replace(tzinfo=timezone.utc)
+_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_EPOCH = _NAIVE_EPOCH.replace(tzinfo=timezone.utc)  # _EPOCH + (naive - _NAIVE_EPOCH): naive UTC -> aware UTC
 
 
 @dataclass(frozen=True)
@@ -57,59 +86,157 @@ def load_visit_type(session: Session, visit_type_id: int) -> VisitType:
     return vt
 
 
+def load_visit_spec(session: Session, visit_type_id: int) -> VisitSpec:
+    """The pure view of a visit type read in one lean query, or Invalid naming the field."""
+    c = _VT.c
+    cols = (c.id, c.duration_minutes, c.buffer_before_minutes, c.buffer_after_minutes, c.min_notice_minutes)
+    row = session.execute(select(*cols, c.max_advance_days, c.modes).where(c.id == visit_type_id)).first()
+    if row is None:
+        raise Invalid({"visit_type_id": "no such visit type"})
+    return VisitSpec(*row[:6], frozenset(row[6]))
+
+
 def allowed_modes(clinician: Clinician, visit: VisitSpec, region: str | None, mode: str | None) -> frozenset[str]:
     """Modes this clinician may see the patient in: video needs a licence for the patient's region."""
+    return _modes_for(clinician.licenses, visit, region, mode)
+
+
+def _modes_for(licenses, visit: VisitSpec, region: str | None, mode: str | None) -> frozenset[str]:
     modes = visit.modes if mode is None else visit.modes & {mode}
-    if region is not None and "virtual" in modes and not covers(clinician.licenses or [], region):
+    if region is not None and "virtual" in modes and not covers(licenses or [], region):
         modes = modes - {"virtual"}
     return modes
 
 
+def _json_text(col):
+    """A JSON column read as its text: parsing the few distinct values once (below) beats a parse per row."""
+    return cast(col, Text)
+
+
+@lru_cache(maxsize=4096)
+def _json(text: str | None):
+    return None if text is None else json.loads(text)
+
+
+@lru_cache(maxsize=1024)
+def _json_set(text: str) -> frozenset[str]:
+    return frozenset(_json(text))
+
+
+def _window(rule: Rule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """`rule_window`, memoised: it is pure, and many clinicians share the same hours on the same day."""
+    return _window_of(rule.weekday, rule.start_minute, rule.end_minute, day, zone)
+
+
+@lru_cache(maxsize=65536)
+def _window_of(weekday: int, start: int, end: int, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    return rule_window(Rule(0, weekday, start, end, frozenset()), day, zone)
+
+
+def _autoflush(session: Session) -> None:
+    """Core queries do not autoflush; flush pending ORM changes so they see what an ORM query would."""
+    if session.autoflush:
+        session.flush()
+
+
 class _Catalog:
-    """Clinicians, rules and zones for one search, loaded in a few queries."""
+    """Clinicians offering the visit, their rules and their sites' zones, in one query."""
 
     def __init__(self, session: Session, q: SlotQuery, visit: VisitSpec):
-        stmt = select(Clinician).join(clinician_visit_types).where(clinician_visit_types.c.visit_type_id == visit.id)
+        r = _RULE.c
+        stmt = (
+            select(_CLIN.c.id, _json_text(_CLIN.c.licenses), r.location_id, _LOC.c.timezone)
+            .add_columns(r.weekday, r.start_minute, r.end_minute, _json_text(r.modes))
+            .join(_CVT, _CVT.c.clinician_id == _CLIN.c.id)
+            .join(_RULE, r.clinician_id == _CLIN.c.id)
+            .join(_LOC, _LOC.c.id == r.location_id)
+            .where(_CVT.c.visit_type_id == visit.id)
+            .order_by(_CLIN.c.id, r.weekday, r.start_minute, r.id)
+        )
         if q.clinician_id is not None:
-            stmt = stmt.where(Clinician.id == q.clinician_id)
-        self.modes = {}
-        self.rules: dict[int, list[Rule]] = {}
-        for c in session.scalars(stmt).unique():
-            modes = allowed_modes(c, visit, q.patient_region, q.mode)
-            rules = [_rule(r) for r in c.rules if q.location_id in (None, r.location_id)]
-            rules = [r for r in rules if r.modes & modes]
-            if modes and rules:
-                self.modes[c.id], self.rules[c.id] = modes, rules
-        self.zones = {loc.id: get_zone(loc.timezone) for loc in session.scalars(select(Location))}
+            stmt = stmt.where(_CLIN.c.id == q.clinician_id)
+        self.modes: dict[int, frozenset[str]] = {}
+        self.rules: dict[int, list[Rule]] = defaultdict(list)
+        self.zones: dict[int, ZoneInfo] = {}
+        for cid, licenses, loc_id, tz, weekday, start, end, rule_modes in session.execute(stmt).all():
+            if cid not in self.modes:
+                self.modes[cid] = _modes_for(_json(licenses), visit, q.patient_region, q.mode)
+            rule = Rule(loc_id, weekday, start, end, _json_set(rule_modes))
+            if q.location_id in (None, loc_id) and rule.modes & self.modes[cid]:
+                self.rules[cid].append(rule)
+                if loc_id not in self.zones:
+                    self.zones[loc_id] = get_zone(tz)
+        self.modes = {cid: m for cid, m in self.modes.items() if m and self.rules.get(cid)}
+        self.rules = {cid: self.rules[cid] for cid in self.modes}
+        self.by_loc = {cid: _by_location(rules) for cid, rules in self.rules.items()}
 
 
-def _rule(r: AvailabilityRule) -> Rule:
-    return Rule(r.location_id, r.weekday, r.start_minute, r.end_minute, frozenset(r.modes))
-
-
-def _busy(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None) -> dict:
-    stmt = select(Appointment.clinician_id, Appointment.block_start, Appointment.block_end).where(
-        Appointment.clinician_id.in_(ids),
-        Appointment.status.in_(status.HOLDS_TIME),
-        Appointment.block_end > lo,
-        Appointment.block_start < hi,
+def _blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None):
+    """Other appointments' blocked intervals and time off of `ids` touching [lo, hi), by clinician."""
+    a, o = _APPT.c, _OFF.c
+    wall = _utc_wall(session)
+    busy = select(a.clinician_id, wall(a.block_start), wall(a.block_end)).where(
+        a.clinician_id.in_(ids), a.status.in_(status.HOLDS_TIME), a.block_end > lo, a.block_start < hi
     )
     if exclude is not None:
-        stmt = stmt.where(Appointment.id != exclude)
-    out: dict[int, list] = defaultdict(list)
-    for cid, start, end in session.execute(stmt):
-        out[cid].append((start, end))
-    return out
-
-
-def _time_off(session: Session, ids: list[int], lo: datetime, hi: datetime) -> dict:
-    stmt = select(TimeOff.clinician_id, TimeOff.start_at, TimeOff.end_at).where(
-        TimeOff.clinician_id.in_(ids), TimeOff.end_at > lo, TimeOff.start_at < hi
+        busy = busy.where(a.id != exclude)
+    off = select(o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
+        o.clinician_id.in_(ids), o.end_at > lo, o.start_at < hi
     )
+    return _by_clinician(session.execute(busy).all()), _by_clinician(session.execute(off).all())
+
+
+def _by_clinician(rows) -> dict[int, list[tuple[datetime, datetime]]]:
     out: dict[int, list] = defaultdict(list)
-    for cid, start, end in session.execute(stmt):
-        out[cid].append((start, end))
+    for cid, start, end in rows:
+        out[cid].append((_EPOCH + (start - _NAIVE_EPOCH), _EPOCH + (end - _NAIVE_EPOCH)))  # naive UTC -> aware UTC
     return out
+
+
+def _utc_wall(session: Session):
+    """How to select an instant column as naive UTC wall time (then tagged UTC in Python).
+
+    Thousands of busy intervals per search make per-row time zone conversion the main cost;
+    PostgreSQL converts in the query, and SQLite already stores naive UTC text.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda col: type_coerce(func.timezone("UTC", col), DateTime())
+    return lambda col: type_coerce(col, DateTime())
+
+
+class _Room:
+    """Where a slot could still be free: the gaps between intervals its visit must not meet.
+
+    A slot the engine offers starts on its window's grid (window start + k * duration), at or after
+    the earliest bookable instant, with its visit clear of time off and of every booking widened by
+    the buffers. A rule window where no grid start has such room cannot contribute a slot, so it
+    need not be handed to the engine (which still decides every slot it is given).
+    """
+
+    def __init__(self, pairs: list[tuple[datetime, datetime]], duration: timedelta, lo: datetime, hi: datetime):
+        """Room for visits starting in [lo, hi] (and not earlier or later), around `pairs`."""
+        self.duration = duration
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        edge = lo
+        for start, end in sorted([*(p for p in pairs if p[0] < p[1]), (hi + duration, _FAR_FUTURE)]):
+            if start - edge >= duration:
+                self.starts.append(edge)
+                self.ends.append(start)
+            edge = max(edge, end)
+
+    def fits(self, window: tuple[datetime, datetime]) -> bool:
+        """True when some grid start of `window` has a whole visit's room."""
+        ws, we = window
+        d = self.duration
+        i = max(bisect_right(self.starts, ws) - 1, 0)
+        while i < len(self.starts) and self.starts[i] < we:
+            lo = max(self.starts[i], ws)
+            first = ws + d * -((ws - lo) // d)  # the first grid start at or after lo
+            if first + d <= min(self.ends[i], we):
+                return True
+            i += 1
+        return False
 
 
 def _days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
@@ -117,47 +244,88 @@ def _days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _clinician_days(cat: _Catalog, cid: int, lo, hi, busy: Intervals, off: Intervals):
+class _Chunk:
+    """One load of busy time for every clinician, and the engine's answer per clinician-day (memoised)."""
+
+    def __init__(self, session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude):
+        self.cat, self.visit, self.now, self.memo = cat, visit, now, {}
+        # Only bookings a slot starting in [lo, hi) could touch matter: its blocked interval reaches
+        # buffer_before earlier and duration + buffer_after later (time off only meets the visit itself).
+        before = timedelta(minutes=max(visit.buffer_before_minutes, 0))
+        after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
+        self.busy, self.off = _blocked(session, list(cat.rules), lo - before, hi + after, exclude)
+        self.prune = visit.buffer_before_minutes >= 0 and visit.buffer_after_minutes >= 0
+        # Slots outside [lo, hi) are dropped and nothing before the notice is free: no room there.
+        self.lo, self.hi = max(lo, bookable_window(visit, now)[0]), hi
+        self.buffers = (timedelta(minutes=visit.buffer_before_minutes), timedelta(minutes=visit.buffer_after_minutes))
+
+    def slots(self, lo: datetime, hi: datetime) -> list[Slot]:
+        """Free slots starting in [lo, hi), for every clinician of the catalog."""
+        days = {zone: _days(lo, hi, zone) for zone in set(self.cat.zones.values())}
+        out: list[Slot] = []
+        for cid, by_loc in self.cat.by_loc.items():
+            modes = self.cat.modes[cid]
+            for loc_id, (rules, weekdays) in by_loc.items():
+                zone = self.cat.zones[loc_id]
+                for day in days[zone]:
+                    if day.weekday() in weekdays:
+                        found = self._day(cid, loc_id, zone, day, rules)
+                        out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
+        return out
+
+    def _day(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
+        key = (cid, loc_id, day)
+        if key not in self.memo:
+            if self.prune:
+                room = self._room(cid)
+                rules = tuple(r for r in rules if (w := _window(r, day, zone)) is not None and room.fits(w))
+            self.memo[key] = self._engine(cid, loc_id, zone, day, rules) if rules else []
+        return self.memo[key]
+
+    def _room(self, cid: int) -> _Room:
+        key = ("room", cid)
+        if key not in self.memo:
+            # A visit at s is refused when [s - before, s + duration + after) meets a booking's blocked
+            # interval [bs, be), i.e. when the visit itself meets [bs - after, be + before).
+            before, after = self.buffers
+            pairs = [(bs - after, be + before) for bs, be in self.busy.get(cid, ())] + self.off.get(cid, [])
+            self.memo[key] = _Room(pairs, self.visit.duration, self.lo, self.hi)
+        return self.memo[key]
+
+    def _engine(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
+        key = ("intervals", cid)
+        if key not in self.memo:
+            self.memo[key] = (Intervals(self.busy.get(cid, ())), Intervals(self.off.get(cid, ())))
+        busy, off = self.memo[key]
+        modes = self.cat.modes[cid]
+        mode = next(iter(modes)) if len(modes) < len(self.visit.modes) else None
+        return free_slots(ClinicianDay(cid, loc_id, zone, day, rules, busy, off), self.visit, now=self.now, mode=mode)
+
+
+def _by_location(rules: list[Rule]) -> dict[int, tuple[tuple[Rule, ...], frozenset[int]]]:
+    """Rules per site, with the weekdays they cover."""
     by_loc: dict[int, list[Rule]] = defaultdict(list)
-    for r in cat.rules[cid]:
+    for r in rules:
         by_loc[r.location_id].append(r)
-    for loc_id, rules in by_loc.items():
-        zone = cat.zones[loc_id]
-        weekdays = {r.weekday for r in rules}
-        for day in _days(lo, hi, zone):
-            if day.weekday() in weekdays:
-                yield ClinicianDay(cid, loc_id, zone, day, tuple(rules), busy, off)
-
-
-def _chunk_slots(session, cat, visit, lo, hi, now, exclude) -> list[Slot]:
-    ids = list(cat.rules)
-    margin = timedelta(days=1)
-    busy, off = (
-        _busy(session, ids, lo - margin, hi + margin, exclude),
-        _time_off(session, ids, lo - margin, hi + margin),
-    )
-    out: list[Slot] = []
-    for cid in ids:
-        b, o = Intervals(busy.get(cid, ())), Intervals(off.get(cid, ()))
-        for cd in _clinician_days(cat, cid, lo, hi, b, o):
-            out.extend(s for s in free_slots(cd, visit, now=now) if lo <= s.start < hi and s.mode in cat.modes[cid])
-    return out
+    return {loc_id: (tuple(rs), frozenset(r.weekday for r in rs)) for loc_id, rs in by_loc.items()}
 
 
 def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None) -> list[Slot]:
     """Free slots matching `q`, sorted by start; stops early once `limit` slots are certain."""
-    visit = visit_spec(load_visit_type(session, q.visit_type_id))
+    _autoflush(session)
+    visit = load_visit_spec(session, q.visit_type_id)
     cat = _Catalog(session, q, visit)
     lo, hi = date_range_bounds(q.first, q.last, q.zone)
-    lo = max(lo, now)  # never offer the past, whatever the notice
+    lo = max(lo, now, bookable_window(visit, now)[0])  # never the past; nothing inside the notice is free
     hi = min(hi, now + timedelta(days=visit.max_advance_days, seconds=1))
+    step = STEP if q.limit is not None else CHUNK
     found: list[Slot] = []
-    while cat.rules and lo < hi:
+    while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
         chunk_hi = min(lo + CHUNK, hi)
-        found.extend(_chunk_slots(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id))
-        if q.limit is not None and len(found) >= q.limit:
-            break
-        lo = chunk_hi
+        chunk = _Chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id)
+        while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
+            found.extend(chunk.slots(lo, min(lo + step, chunk_hi)))
+            lo = min(lo + step, chunk_hi)
     found.sort(key=lambda s: (s.start, s.clinician_id, s.location_id, s.mode))
     return found[: q.limit] if q.limit is not None else found
 
@@ -176,50 +344,63 @@ class SlotRequest:
 
 def check_slot(session: Session, req: SlotRequest, *, now: datetime, exclude_appointment_id: int | None = None) -> Slot:
     """The Slot for `req`, or SlotUnavailable/Invalid saying exactly why not."""
-    vt = load_visit_type(session, req.visit_type_id)
-    visit = visit_spec(vt)
-    clinician, location = _load_parties(session, req)
+    return checked_slot(session, req, now=now, exclude_appointment_id=exclude_appointment_id)[0]
+
+
+def checked_slot(
+    session: Session, req: SlotRequest, *, now: datetime, exclude_appointment_id: int | None = None
+) -> tuple[Slot, VisitSpec]:
+    """`check_slot`, also returning the visit spec (the booking needs its buffers)."""
+    _autoflush(session)
+    visit = load_visit_spec(session, req.visit_type_id)
+    licenses, offered, tz = _load_parties(session, req)
     if req.mode not in visit.modes:
         raise Invalid({"mode": f"this visit type is offered only as {', '.join(sorted(visit.modes))}"})
-    if vt not in clinician.visit_types:
+    if not offered:
         raise _unavailable("not_offered")
     if req.mode == "virtual" and not req.patient_region:
         raise Invalid({"patient_region": "a video visit needs the region where the patient will be (e.g. US-OH, GB)"})
-    if req.mode == "virtual" and not covers(clinician.licenses or [], req.patient_region):
+    if req.mode == "virtual" and not covers(licenses or [], req.patient_region):
         raise _unavailable("not_licensed")
-    zone = get_zone(location.timezone)
+    zone = get_zone(tz)
     day = local_date(req.start, zone)
     lo, hi = date_range_bounds(day, day, zone)
-    margin = timedelta(days=1)
-    busy = _busy(session, [clinician.id], lo - margin, hi + margin, exclude_appointment_id)
-    off = _time_off(session, [clinician.id], lo - margin, hi + margin)
-    rules = tuple(_rule(r) for r in clinician.rules if r.location_id == location.id)
-    cd = ClinicianDay(
-        clinician.id,
-        location.id,
-        zone,
-        day,
-        rules,
-        Intervals(busy.get(clinician.id, ())),
-        Intervals(off.get(clinician.id, ())),
-    )
+    busy, off = _blocked(session, [req.clinician_id], lo - MARGIN, hi + MARGIN, exclude_appointment_id)
+    rules = _rules_at(session, req.clinician_id, req.location_id)
+    cid = req.clinician_id
+    cd = ClinicianDay(cid, req.location_id, zone, day, rules, Intervals(busy[cid]), Intervals(off[cid]))
     reason = refusal(cd, visit, req.start, req.mode, now=now)
     if reason is not None:
         raise _unavailable(reason)
-    return Slot(clinician.id, location.id, visit.id, req.mode, req.start, req.start + visit.duration)
+    return Slot(cid, req.location_id, visit.id, req.mode, req.start, req.start + visit.duration), visit
 
 
-def _load_parties(session: Session, req: SlotRequest) -> tuple[Clinician, Location]:
-    clinician = session.get(Clinician, req.clinician_id)
-    location = session.get(Location, req.location_id)
+def _load_parties(session: Session, req: SlotRequest) -> tuple[list, bool, str]:
+    """(clinician's licences, whether they offer the visit type, the location's zone), or Invalid."""
+    c, cvt = _CLIN.c, _CVT.c
+    offered = exists().where(cvt.clinician_id == c.id, cvt.visit_type_id == req.visit_type_id)
+    tz = select(_LOC.c.timezone).where(_LOC.c.id == req.location_id).scalar_subquery()
+    row = session.execute(select(c.licenses, offered, tz).where(c.id == req.clinician_id)).first()
+    if row is not None and row[2] is not None:
+        return row[0], bool(row[1]), row[2]
     fields = {}
-    if clinician is None:
+    has_location = False
+    if row is None:
         fields["clinician_id"] = "no such clinician"
-    if location is None:
+        has_location = session.execute(select(_LOC.c.id).where(_LOC.c.id == req.location_id)).first() is not None
+    if not has_location:
         fields["location_id"] = "no such location"
-    if fields:
-        raise Invalid(fields)
-    return clinician, location
+    raise Invalid(fields)
+
+
+def _rules_at(session: Session, clinician_id: int, location_id: int) -> tuple[Rule, ...]:
+    r = _RULE.c
+    stmt = (
+        select(r.location_id, r.weekday, r.start_minute, r.end_minute, r.modes)
+        .where(r.clinician_id == clinician_id, r.location_id == location_id)
+        .order_by(r.weekday, r.start_minute, r.id)
+    )
+    return tuple(Rule(loc, wd, a, b, frozenset(m)) for loc, wd, a, b, m in session.execute(stmt).all())
 
 
 def _unavailable(reason: str) -> SlotUnavailable:

@@ -11,10 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
+from televisit.domain.availability import VisitSpec
 from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
 from televisit.domain.roles import Actor
-from televisit.models import Appointment, Patient, VisitType
-from televisit.services.availability import SlotRequest, check_slot, visit_spec
+from televisit.models import Appointment, Patient
+from televisit.services import outbox, waitlist
+from televisit.services.availability import SlotRequest, checked_slot
 
 OVERLAP_MARKERS = ("appointments_no_overlap", "slot_unavailable", "23P01")
 
@@ -60,8 +62,12 @@ def is_overlap(exc: IntegrityError) -> bool:
     return any(marker in text for marker in OVERLAP_MARKERS)
 
 
-def _commit(session: Session) -> None:
+def _commit(session: Session, *hooks) -> None:
+    """Flush (the database checks overlap here), run `hooks` in the same transaction, commit."""
     try:
+        session.flush()
+        for hook in hooks:
+            hook()
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -70,8 +76,7 @@ def _commit(session: Session) -> None:
         raise
 
 
-def _place(appt: Appointment, vt: VisitType, start: datetime) -> None:
-    visit = visit_spec(vt)
+def _place(appt: Appointment, visit: VisitSpec, start: datetime) -> None:
     appt.start_at, appt.end_at = start, start + visit.duration
     appt.block_start, appt.block_end = visit.blocked(start)
 
@@ -80,8 +85,7 @@ def book(session: Session, req: BookingRequest, *, actor: Actor, now: datetime) 
     """Book a slot; SlotUnavailable (409) or Invalid (422) say why not; nothing is written then."""
     patient = _patient_for(session, actor, req.patient_id)
     slot_req = replace(req.slot, patient_region=req.slot.patient_region or patient.region)
-    slot = check_slot(session, slot_req, now=now)
-    vt = session.get(VisitType, slot.visit_type_id)
+    slot, visit = checked_slot(session, slot_req, now=now)
     appt = Appointment(
         uid=f"{uuid.uuid4()}@televisit",
         patient_id=patient.id,
@@ -97,9 +101,9 @@ def book(session: Session, req: BookingRequest, *, actor: Actor, now: datetime) 
         created_at=now,
         updated_at=now,
     )
-    _place(appt, vt, slot.start)
+    _place(appt, visit, slot.start)
     session.add(appt)
-    _commit(session)
+    _commit(session, lambda: outbox.on_booked(session, appt, now=now))
     return appt
 
 
@@ -119,7 +123,9 @@ def _require_changeable(appt: Appointment) -> None:
         raise Conflict(f"This appointment is {appt.status.replace('_', ' ')} and can no longer be changed.")
 
 
-def reschedule(session: Session, appointment_id: int, move: MoveRequest, *, actor: Actor, now: datetime) -> Appointment:
+def reschedule(
+    session: Session, appointment_id: int, move: MoveRequest, *, actor: Actor, now: datetime, before_commit=None
+) -> Appointment:
     """Move an appointment (same id, sequence + 1); the new time is taken before the old is released."""
     appt = get_visible(session, appointment_id, actor, lock=True)
     _require_changeable(appt)
@@ -131,13 +137,15 @@ def reschedule(session: Session, appointment_id: int, move: MoveRequest, *, acto
         start=move.start,
         patient_region=move.patient_region or appt.patient_region or appt.patient.region,
     )
-    slot = check_slot(session, slot_req, now=now, exclude_appointment_id=appt.id)
+    slot, visit = checked_slot(session, slot_req, now=now, exclude_appointment_id=appt.id)
+    waitlist.note_freed(session, appt, now=now)  # the old time, before it changes
     appt.clinician_id, appt.location_id, appt.mode = slot.clinician_id, slot.location_id, slot.mode
     appt.patient_region = slot_req.patient_region
-    _place(appt, session.get(VisitType, appt.visit_type_id), slot.start)
+    _place(appt, visit, slot.start)
     appt.sequence += 1
     appt.updated_at = now
-    _commit(session)  # one UPDATE: either the move happens whole or the old time stays
+    hooks = [lambda: outbox.on_moved(session, appt, now=now)] + ([lambda: before_commit(appt)] if before_commit else [])
+    _commit(session, *hooks)  # one transaction: the move, its messages and the freed time, or nothing
     return appt
 
 
@@ -147,8 +155,9 @@ def cancel(
     """Cancel a booked appointment; its time becomes free at once."""
     appt = get_visible(session, appointment_id, actor, lock=True)
     _require_changeable(appt)
+    waitlist.note_freed(session, appt, now=now)
     appt.status, appt.cancel_reason, appt.updated_at = st.CANCELLED, reason, now
-    _commit(session)
+    _commit(session, lambda: outbox.on_cancelled(session, appt, now=now), lambda: waitlist.forget(session, appt))
     return appt
 
 

@@ -28,9 +28,8 @@ DAYS = [date(2026, 3, 8), date(2026, 3, 29), date(2026, 11, 1), date(2027, 3, 14
 
 
 def _wipe():
-    for name in ("appointments", "time_off", "availability_rules", "clinician_visit_types", "api_tokens",
-                 "users", "clinicians", "visit_types", "patients", "locations"):
-        db.session.execute(text(f"DELETE FROM {name}"))
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(text(f"DELETE FROM {table.name}"))
     db.session.commit()
 
 

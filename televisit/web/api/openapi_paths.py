@@ -264,6 +264,34 @@ def _appointments() -> dict:
                 tag="booking",
             )
         },
+        "/appointments/{appointment_id}/waitlist": {
+            "post": _op(
+                "Ask for an earlier slot for this visit",
+                {**_ok(201, _obj({"appointment_id": ID, "status": STR})), **_errors(401, 404, 409)},
+                params=[AID],
+                tag="waitlist",
+            ),
+            "delete": _op(
+                "Stop waiting for an earlier slot",
+                {"204": {"description": "Done"}, **_errors(401, 404)},
+                params=[AID],
+                tag="waitlist",
+            ),
+        },
+        "/clinicians/{clinician_id}/calendar-feed": {
+            "post": _op(
+                "Create a private calendar subscription URL (the clinician or an admin)",
+                {**_ok(201, _obj({"url": STR}, ["url"]), "Created"), **_errors(401, 403, 404)},
+                params=[CID],
+                tag="calendar",
+            ),
+            "delete": _op(
+                "Revoke every calendar subscription of the clinician",
+                {**_ok(200, _obj({"revoked": {"type": "integer"}})), **_errors(401, 403, 404)},
+                params=[CID],
+                tag="calendar",
+            ),
+        },
         "/openapi.json": {"get": _op("This document", _ok(200, {"type": "object"}), secured=False, tag="meta")},
     }
 

@@ -1,0 +1,69 @@
+"""Twilio webhooks: inbound SMS replies and delivery status, both signature-checked."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from televisit import clock
+from televisit.extensions import db
+from televisit.services import dispatch, replies
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+
+
+def _signed_url() -> str:
+    """The URL Twilio signed: our public URL plus the path and query it called."""
+    query = request.query_string.decode()
+    return current_app.config["PUBLIC_URL"] + request.path + (f"?{query}" if query else "")
+
+
+def require_signature() -> None:
+    """403 unless X-Twilio-Signature matches TELEVISIT_PUBLIC_URL + path with our auth token."""
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        abort(403, "missing or unverifiable Twilio signature")
+    if not RequestValidator(token).validate(_signed_url(), request.form.to_dict(), signature):
+        abort(403, "invalid Twilio signature")
+
+
+def twiml(text: str | None) -> Response:
+    """A TwiML answer with one message (or none)."""
+    inner = f"<Message>{escape(text)}</Message>" if text else ""
+    return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>', mimetype="text/xml")
+
+
+@bp.post("/sms")
+def inbound_sms():
+    require_signature()
+    cfg = current_app.config
+    answer = replies.handle(
+        db.session,
+        request.form.get("From", ""),
+        request.form.get("Body", ""),
+        now=clock.now(),
+        org=cfg["ORG_NAME"],
+        public_url=cfg["PUBLIC_URL"],
+        secret=cfg["SECRET_KEY"],
+    )
+    return twiml(answer)
+
+
+@bp.post("/status")
+def delivery_status():
+    require_signature()
+    msg_id = request.args.get("o", "")
+    code = request.form.get("ErrorCode", "")
+    if msg_id.isdigit() and len(msg_id) < 12:
+        dispatch.status_callback(
+            db.session,
+            int(msg_id),
+            request.form.get("MessageSid", "")[:64],
+            request.form.get("MessageStatus", "")[:24],
+            now=clock.now(),
+            error_code=int(code) if code.isdigit() and len(code) < 8 else None,
+        )
+    return Response(status=204)
