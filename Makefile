@@ -13,7 +13,12 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $(BIN)/activate
 
-setup: $(BIN)/activate
+node_modules/.installed: package.json package-lock.json
+	@echo "==> installing front-end and test packages from the npm registry"
+	npm ci --no-audit --no-fund --silent
+	@touch node_modules/.installed
+
+setup: $(BIN)/activate node_modules/.installed
 
 run: setup
 	@echo "==> migrating the embedded SQLite database (instance/televisit.db)"

@@ -124,3 +124,74 @@ def frozen_now():
 @pytest.fixture
 def client(app, frozen_now):
     return app.test_client()
+
+
+# --- messaging: a real server for webhooks, a fake Twilio and a real SMTP server --------------------------
+
+
+class Messaging:
+    """An app wired to the fake Twilio and local SMTP server, served on a real port (for status callbacks)."""
+
+    def __init__(self, app, server, twilio, smtp):
+        self.app, self.server, self.twilio, self.smtp = app, server, twilio, smtp
+        self.url = f"http://127.0.0.1:{server.server_port}"
+        self.client = app.test_client()
+
+    def run_jobs(self) -> dict:
+        """`jobs run-once` in-process: reconcile, offers, dispatch.
+
+        The test's own session is committed first: on SQLite every transaction holds the write lock
+        (BEGIN IMMEDIATE), so an idle transaction left open by test code would block the jobs.
+        """
+        from jobs.runner import run_once
+
+        self.settle()
+        return dict(run_once(self.app))
+
+    @staticmethod
+    def settle() -> None:
+        """End the test session's transaction (call before waiting on other threads that write)."""
+        db.session.commit()
+
+
+@pytest.fixture
+def fake_twilio():
+    from tests.support.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def smtp():
+    from tests.support.smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def messaging(db_url, fake_twilio, smtp, frozen_now):
+    """App + live HTTP server with TWILIO_* pointing at the fake and SMTP_* at the local server."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    application = _make_app(db_url)
+    application.config.update(
+        TWILIO_ACCOUNT_SID="ACtest", TWILIO_AUTH_TOKEN=fake_twilio.auth_token, TWILIO_FROM_NUMBER="+15005550006",
+        TWILIO_API_BASE_URL=fake_twilio.url, TWILIO_TIMEOUT_SECONDS=2.0, TWILIO_RATE_PER_SECOND=0,
+        SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port,
+    )
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    application.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with application.app_context():
+        _wipe()
+        yield Messaging(application, server, fake_twilio, smtp)
+        server.shutdown()
+        db.session.remove()
+        _wipe()
+        db.engine.dispose()

@@ -119,28 +119,38 @@ def send_one(session: Session, msg_id: int, senders: Senders, settings: Settings
         session.commit()
         return msg.status
     _record(msg, out)
-    session.commit()  # what we are about to send is on record before it leaves
-    return _deliver(session, msg, out, senders, now=now)
+    blocked = isinstance(out, OutgoingSMS) and _number_blocked(session, out.to)
+    if blocked:
+        msg.status, msg.last_error = ob.SKIPPED, "number opted out or invalid"
+    session.commit()  # what we are about to send is on record before it leaves; no transaction stays open
+    return msg.status if blocked else _deliver(session, msg, out, senders, now=now)
 
 
 def _deliver(session: Session, msg: OutboxMessage, out, senders: Senders, *, now: datetime) -> str:
+    """Send with no transaction open (network I/O must never hold a database lock), then record."""
+    status, provider_id, error = ob.SENT, None, None
     try:
         if isinstance(out, OutgoingSMS):
-            if _number_blocked(session, out.to):
-                msg.status, msg.last_error = ob.SKIPPED, "number opted out or invalid"
-                session.commit()
-                return msg.status
             senders.pace_sms()
-            msg.provider_id = senders.sms.send_sms(out)
+            provider_id = senders.sms.send_sms(out)
         else:
-            msg.provider_id = senders.email.send_email(out)
-        msg.status, msg.sent_at, msg.last_error = ob.SENT, now, None
+            provider_id = senders.email.send_email(out)
     except Unknown as exc:
-        msg.status, msg.last_error = ob.UNCONFIRMED, str(exc)[:300]
+        status, error = ob.UNCONFIRMED, exc
     except Transient as exc:
-        _retry_later(msg, str(exc), now)
+        status, error = "retry", exc
     except Permanent as exc:
-        _permanent(session, msg, exc, now)
+        status, error = "permanent", exc
+    msg = session.get(OutboxMessage, msg.id)
+    if status == ob.SENT:
+        msg.status, msg.sent_at, msg.last_error = ob.SENT, now, None
+        msg.provider_id = msg.provider_id or provider_id
+    elif status == ob.UNCONFIRMED:
+        msg.status, msg.last_error = ob.UNCONFIRMED, str(error)[:300]
+    elif status == "retry":
+        _retry_later(msg, str(error), now)
+    else:
+        _permanent(session, msg, error, now)
     session.commit()
     return msg.status
 
@@ -226,35 +236,53 @@ def dispatch_batch(
     return counts
 
 
+def _stale_ids(session: Session, now: datetime) -> list[tuple[int, str, datetime]]:
+    rows = session.execute(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_at).where(or_(
+        (OutboxMessage.status == ob.UNCONFIRMED) & (OutboxMessage.claimed_at <= now - GRACE),
+        (OutboxMessage.status == ob.SENDING) & (OutboxMessage.claimed_at <= now - LEASE),
+    ))).all()
+    session.commit()
+    return [tuple(r) for r in rows]
+
+
+def _take_over(session: Session, msg_id: int, status: str, claimed_at: datetime, now: datetime) -> bool:
+    """Renew the lease on a stale row; False when another worker got there first."""
+    result = session.execute(update(OutboxMessage).where(
+        OutboxMessage.id == msg_id, OutboxMessage.status == status, OutboxMessage.claimed_at == claimed_at,
+    ).values(claimed_at=now, status=ob.SENDING))
+    session.commit()
+    return result.rowcount == 1
+
+
 def reconcile(session: Session, senders: Senders, *, now: datetime) -> dict[str, int]:
     """Settle rows whose fate is unknown: a timeout after the request left, or a crash mid-send."""
-    stmt = select(OutboxMessage).where(
-        or_(
-            (OutboxMessage.status == ob.UNCONFIRMED) & (OutboxMessage.claimed_at <= now - GRACE),
-            (OutboxMessage.status == ob.SENDING) & (OutboxMessage.claimed_at <= now - LEASE),
-        )
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    stale = session.scalars(stmt).all()
     counts = {"found_sent": 0, "requeued": 0}
-    for msg in stale:
-        sid = _already_sent(senders, msg)
+    for msg_id, status, claimed_at in _stale_ids(session, now):
+        if not _take_over(session, msg_id, status, claimed_at, now):
+            continue
+        msg = session.get(OutboxMessage, msg_id)
+        snapshot = (msg.channel, msg.provider_id, msg.to_address, msg.body_text, claimed_at)
+        session.commit()
+        try:
+            sid = _already_sent(senders, *snapshot)
+        except Transient:
+            continue  # ask again next time; the row stays claimed until its lease runs out
+        msg = session.get(OutboxMessage, msg_id)
         if sid:
             msg.status, msg.provider_id, msg.sent_at = ob.SENT, sid, msg.sent_at or now
             counts["found_sent"] += 1
         else:
             msg.status, msg.next_attempt_at = ob.PENDING, now
             counts["requeued"] += 1
-    session.commit()
+        session.commit()
     return counts
 
 
-def _already_sent(senders: Senders, msg: OutboxMessage) -> str | None:
-    if msg.provider_id:
-        return msg.provider_id
-    if msg.channel == "sms" and msg.to_address and msg.body_text:
-        return senders.sms.find_sent(msg.to_address, msg.body_text, msg.claimed_at - timedelta(minutes=1))
+def _already_sent(senders: Senders, channel, provider_id, to, body, claimed_at) -> str | None:
+    if provider_id:
+        return provider_id
+    if channel == "sms" and to and body:
+        return senders.sms.find_sent(to, body, claimed_at - timedelta(minutes=1))
     return None
 
 
