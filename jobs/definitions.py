@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from televisit import clock
 from televisit.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,11 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def stop_event(app: Flask) -> threading.Event:
+    """Set when the jobs process is told to stop (SIGTERM): dispatch ends after the message in hand."""
+    return app.extensions.setdefault("televisit.jobs_stop", threading.Event())
+
+
 def senders_for(app: Flask):
     """The configured adapters, built once per app."""
     from televisit.adapters.factory import email_sender, sms_sender
@@ -40,24 +50,68 @@ def senders_for(app: Flask):
 
 
 def dispatch_outbox(app: Flask) -> dict:
-    """Send every due message (in batches) and report counts."""
+    """Send every due message (in batches) and report counts.
+
+    On PostgreSQL several threads share the work (OUTBOX_THREADS, default 8): each claims its own
+    batches (SKIP LOCKED), so waiting on the provider and the database overlaps. SQLite: one thread.
+    """
+    default = 8 if db.engine.dialect.name == "postgresql" else 1
+    threads = max(1, int(app.config.get("OUTBOX_THREADS") or default))
+    senders_for(app)  # built once, before the threads share it (one SMS pace for all of them)
+    if threads == 1:
+        return _dispatch_until_done(app, worker_name())
+    results: list[dict] = [{} for _ in range(threads)]
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                results[i] = _dispatch_until_done(app, f"{worker_name()}:{i}")
+            except Exception:  # noqa: BLE001 - reported; the rows it held are reconciled after the lease
+                log.exception("dispatch thread %s failed", i)
+            finally:
+                db.session.remove()
+
+    pool = [threading.Thread(target=run, args=(i,), name=f"dispatch-{i}") for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    totals: dict[str, int] = {}
+    for counts in results:
+        for k, v in counts.items():
+            totals[k] = totals.get(k, 0) + v
+    return totals
+
+
+def _dispatch_until_done(app: Flask, worker: str) -> dict:
+    # One connection held for the whole run: a session that returned it to the pool after every commit
+    # would check it out (and pre-ping it) again twice per message.
+    with db.engine.connect() as conn, Session(bind=conn) as session:
+        return _dispatch_loop(app, session, worker)
+
+
+def _dispatch_loop(app: Flask, session: Session, worker: str) -> dict:
     from televisit.services.dispatch import dispatch_batch
     from televisit.services.messages import settings_from
 
     totals: dict[str, int] = {}
-    while True:
+    stop = stop_event(app)
+    while not stop.is_set():
         counts = dispatch_batch(
-            db.session,
+            session,
             senders_for(app),
             settings_from(app.config),
             now=clock.now(),
-            worker=worker_name(),
-            limit=int(app.config.get("OUTBOX_BATCH", 200)),
+            worker=worker,
+            limit=int(app.config.get("OUTBOX_BATCH", 50)),
+            clock=clock.now,
+            stop=stop.is_set,
         )
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v
         if not counts:
-            return totals
+            break
+    return totals
 
 
 def reconcile_outbox(app: Flask) -> dict:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from jobs.definitions import JOBS
+from jobs.definitions import JOBS, stop_event
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,10 @@ def _wrap(app: Flask, job):
     def run():
         with app.app_context():
             try:
-                return job.run(app)
+                result = job.run(app)
+                if result:
+                    log.info("%s: %s", job.name, result)
+                return result
             except Exception:  # one failing run must not stop the scheduler
                 log.exception("job %s failed", job.name)
                 return None
@@ -28,9 +32,18 @@ def _wrap(app: Flask, job):
 
 
 def _add_jobs(app: Flask, scheduler) -> None:
+    # First run at start, not one interval later: a restarted process settles what a crash left behind
+    # and sends what is due at once. (The scheduler's own wall clock, not the app's business clock.)
+    first = datetime.now(timezone.utc)
     for job in JOBS:
         scheduler.add_job(
-            _wrap(app, job), "interval", seconds=job.every_seconds, id=job.name, max_instances=1, coalesce=True
+            _wrap(app, job),
+            "interval",
+            seconds=job.every_seconds,
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=first,
         )
 
 
@@ -42,12 +55,23 @@ def run_once(app: Flask):
 
 def run_forever(app: Flask) -> None:
     """Block running the jobs until SIGTERM or Ctrl+C."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     scheduler = BlockingScheduler(timezone="UTC")
     _add_jobs(app, scheduler)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    stop = stop_event(app)
+
+    def on_sigterm(*_):
+        stop.set()  # a running dispatch hands back the rest of its batch instead of sending it all first
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     log.info("jobs process started with %d jobs", len(JOBS))
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            scheduler.start()
+    finally:
+        stop.set()  # Ctrl+C too: the job threads finish their current message, then the process exits
 
 
 def start_background(app: Flask) -> BackgroundScheduler:

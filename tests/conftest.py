@@ -25,6 +25,13 @@ REDIS_URL = os.environ.get("TELEVISIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)  # a Monday
 
 
+def pytest_configure(config):
+    """Cheap password hashing in tests (production uses scrypt; test_api_auth checks the real default)."""
+    from televisit.services import auth
+
+    auth.HASH_METHOD = "pbkdf2:sha256:1000"
+
+
 def service_missing(reason: str):
     """Skip (developer machine) or fail (CI) when a required service is absent."""
     if REQUIRE_SERVICES:
@@ -195,3 +202,77 @@ def messaging(db_url, fake_twilio, smtp, frozen_now):
         db.session.remove()
         _wipe()
         db.engine.dispose()
+
+
+# --- SMS tests: a program whose patients have phones, booking through the API -----------------------------
+
+UK_PHONE, US_PHONE = "+447700900123", "+12165550123"
+
+
+class SmsWorld:
+    """`f.program()` with phones for the London patient (UK_PHONE) and the Ohio patient (US_PHONE)."""
+
+    def __init__(self, messaging):
+        from tests import factories as f
+
+        self.m, self.f = messaging, f
+        self.p = f.program()
+        self.p.users["patient"].patient.phone = UK_PHONE
+        self.p.users["other"].patient.phone = US_PHONE
+        db.session.commit()
+
+    def book(self, who="patient", *, mode="virtual", start="2027-03-08T09:00:00-05:00", site="cleveland", **extra):
+        """Book through the API as the patient (`patient` = London, `other` = Ohio); returns the JSON."""
+        doc, loc = (self.p.us_doc, self.p.cleveland) if site == "cleveland" else (self.p.uk_doc, self.p.london)
+        body = {"visit_type_id": self.p.consult.id, "clinician_id": doc.id, "location_id": loc.id, "mode": mode}
+        body |= {"start": start, "patient_region": "US-OH" if site == "cleveland" else "GB", **extra}
+        email = "pat@example.org" if who == "patient" else "other@example.org"
+        r = self.m.client.post("/api/v1/appointments", json=body, headers=self.f.token(self.m.client, email))
+        assert r.status_code == 201, r.json
+        return r.json
+
+    def act(self, appt_id: int, action: str, body: dict, who="patient"):
+        """POST /appointments/<id>/<action> (reschedule, cancel) through the API."""
+        email = "pat@example.org" if who == "patient" else "other@example.org"
+        headers = self.f.token(self.m.client, email)
+        r = self.m.client.post(f"/api/v1/appointments/{appt_id}/{action}", json=body, headers=headers)
+        assert r.status_code == 200, r.json
+        return r.json
+
+    def rows(self, **where):
+        """Outbox rows matching column=value filters, oldest first (read fresh)."""
+        from sqlalchemy import select
+
+        from televisit.models import OutboxMessage
+
+        db.session.expire_all()
+        stmt = select(OutboxMessage).filter_by(**where).order_by(OutboxMessage.id)
+        return list(db.session.scalars(stmt))
+
+    def row(self, **where):
+        """The one outbox row matching the filters."""
+        found = self.rows(**where)
+        assert len(found) == 1, [(r.key, r.status) for r in found]
+        return found[0]
+
+    def phone_state(self, phone=UK_PHONE):
+        """Our PhoneState for a number (None when we never recorded one)."""
+        from televisit.models import PhoneState
+
+        db.session.expire_all()
+        return db.session.get(PhoneState, phone)
+
+    def at(self, instant) -> None:
+        """Move the frozen clock (ISO string or datetime)."""
+        clock.freeze(datetime.fromisoformat(instant) if isinstance(instant, str) else instant)
+
+    def reconfigure(self, **config) -> None:
+        """Change app config and make the jobs rebuild their adapters from it."""
+        self.m.app.config.update(config)
+        self.m.app.extensions.pop("televisit.senders", None)
+
+
+@pytest.fixture
+def sms(messaging):
+    """An SmsWorld on the messaging app (both databases)."""
+    return SmsWorld(messaging)

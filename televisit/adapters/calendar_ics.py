@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
@@ -67,6 +68,18 @@ def _block(sub, at: datetime, before: timedelta, after: timedelta, name: str | N
     return sub
 
 
+def ical_time(instant: datetime, zone: ZoneInfo) -> datetime:
+    """`instant` as wall time in `zone`, or in UTC when that wall time occurs twice (fall-back hour).
+
+    A TZID time in the repeated hour is ambiguous on the wire: vobject takes the first occurrence,
+    ical.js the second; only a UTC value reads the same everywhere.
+    """
+    local = instant.astimezone(zone)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return instant.astimezone(timezone.utc)
+    return local
+
+
 def build(invite: Invite, *, method: str | None = None) -> bytes:
     """The .ics bytes for one visit; `method` REQUEST/CANCEL for email invitations."""
     cal = Calendar()
@@ -86,8 +99,8 @@ def _event(inv: Invite) -> Event:
     ev.add("uid", inv.uid)
     ev.add("sequence", inv.sequence)
     ev.add("dtstamp", inv.stamp.astimezone(timezone.utc))
-    ev.add("dtstart", inv.start.astimezone(zone))
-    ev.add("dtend", inv.end.astimezone(zone))
+    ev.add("dtstart", ical_time(inv.start, zone))
+    ev.add("dtend", ical_time(inv.end, zone))
     ev.add("summary", inv.summary)
     ev.add("location", inv.location)
     ev.add("description", inv.description)

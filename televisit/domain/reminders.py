@@ -65,7 +65,7 @@ def _parse_rule(item: object) -> ReminderRule:
         raise ValueError("a reminder name is 1-16 ASCII characters")
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 15 <= minutes <= 14 * 24 * 60:
         raise ValueError("minutes_before must be from 15 to 20160")
-    if not isinstance(channels, list) or not channels or not set(channels) <= {SMS, EMAIL}:
+    if not isinstance(channels, list) or not channels or not all(ch in (SMS, EMAIL) for ch in channels):
         raise ValueError("channels is a non-empty list of 'sms' and 'email'")
     return ReminderRule(name, minutes, tuple(dict.fromkeys(channels)))
 

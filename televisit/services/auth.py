@@ -16,6 +16,8 @@ from televisit.domain.timezones import is_zone
 from televisit.domain.validation import is_email, normalize_email
 from televisit.models import ApiToken, Clinician, Patient, User
 
+# scrypt (Werkzeug's default, a memory-hard KDF). The test suite swaps in a cheap method for speed.
+HASH_METHOD = "scrypt"
 # A hash to compare against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -60,7 +62,7 @@ def create_user(
         name=name or email.split("@")[0],
         role=role,
         created_at=now,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=HASH_METHOD),
     )
     _link(session, user, timezone, now)
     session.add(user)

@@ -2,22 +2,21 @@
 
 Both feed the pure engine (`televisit.domain.availability`: `grid`, `refusal`, `free_slots`);
 only the engine decides what is free. For speed the data is read with lean Core queries (rows,
-not ORM objects), and the search skips work whose answer is known to be "nothing": rule
-windows with no gap long enough for the visit, days inside the minimum notice, and days after
-the point where `limit` slots are certain.
+not ORM objects), and the search (its inner loop is `slot_scan`) skips work whose answer is
+known to be "nothing": rule windows where no grid start has room, days inside the minimum
+notice, and days after the point where `limit` slots are certain.
 """
 
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Text, cast, exists, func, select, type_coerce
+from sqlalchemy import DateTime, Text, and_, cast, exists, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as status
@@ -29,23 +28,20 @@ from televisit.domain.availability import (
     Slot,
     VisitSpec,
     bookable_window,
-    free_slots,
     refusal,
-    rule_window,
 )
 from televisit.domain.errors import Invalid, SlotUnavailable
 from televisit.domain.licensure import covers
 from televisit.domain.timezones import date_range_bounds, get_zone, local_date
 from televisit.models import Appointment, AvailabilityRule, Clinician, Location, TimeOff, VisitType
 from televisit.models.catalog import clinician_visit_types
+from televisit.services.slot_scan import ChunkScan, by_location
 
 CHUNK = timedelta(days=7)  # busy time is loaded a week at a time
 STEP = timedelta(days=1)  # a `limit` search checks whether it has enough after every day
 MARGIN = timedelta(days=1)  # bookings just outside a range can still block (buffers)
 _VT, _CVT, _RULE, _LOC = VisitType.__table__, clinician_visit_types, AvailabilityRule.__table__, Location.__table__
 _CLIN, _APPT, _OFF = Clinician.__table__, Appointment.__table__, TimeOff.__table__
-_FAR_PAST = datetime.min.replace(tzinfo=timezone.utc)
-_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH = _NAIVE_EPOCH.replace(tzinfo=timezone.utc)  # _EPOCH + (naive - _NAIVE_EPOCH): naive UTC -> aware UTC
 
@@ -123,16 +119,6 @@ def _json_set(text: str) -> frozenset[str]:
     return frozenset(_json(text))
 
 
-def _window(rule: Rule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """`rule_window`, memoised: it is pure, and many clinicians share the same hours on the same day."""
-    return _window_of(rule.weekday, rule.start_minute, rule.end_minute, day, zone)
-
-
-@lru_cache(maxsize=65536)
-def _window_of(weekday: int, start: int, end: int, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    return rule_window(Rule(0, weekday, start, end, frozenset()), day, zone)
-
-
 def _autoflush(session: Session) -> None:
     """Core queries do not autoflush; flush pending ORM changes so they see what an ORM query would."""
     if session.autoflush:
@@ -168,28 +154,24 @@ class _Catalog:
                     self.zones[loc_id] = get_zone(tz)
         self.modes = {cid: m for cid, m in self.modes.items() if m and self.rules.get(cid)}
         self.rules = {cid: self.rules[cid] for cid in self.modes}
-        self.by_loc = {cid: _by_location(rules) for cid, rules in self.rules.items()}
+        self.by_loc = {cid: by_location(rules) for cid, rules in self.rules.items()}
 
 
 def _blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None):
     """Other appointments' blocked intervals and time off of `ids` touching [lo, hi), by clinician."""
     a, o = _APPT.c, _OFF.c
     wall = _utc_wall(session)
-    busy = select(a.clinician_id, wall(a.block_start), wall(a.block_end)).where(
+    busy = select(literal(0), a.clinician_id, wall(a.block_start), wall(a.block_end)).where(
         a.clinician_id.in_(ids), a.status.in_(status.HOLDS_TIME), a.block_end > lo, a.block_start < hi
     )
     if exclude is not None:
         busy = busy.where(a.id != exclude)
-    off = select(o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
+    off = select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
         o.clinician_id.in_(ids), o.end_at > lo, o.start_at < hi
     )
-    return _by_clinician(session.execute(busy).all()), _by_clinician(session.execute(off).all())
-
-
-def _by_clinician(rows) -> dict[int, list[tuple[datetime, datetime]]]:
-    out: dict[int, list] = defaultdict(list)
-    for cid, start, end in rows:
-        out[cid].append((_EPOCH + (start - _NAIVE_EPOCH), _EPOCH + (end - _NAIVE_EPOCH)))  # naive UTC -> aware UTC
+    out: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
+    for kind, cid, start, end in session.execute(union_all(busy, off)).all():
+        out[kind][cid].append((_EPOCH + (start - _NAIVE_EPOCH), _EPOCH + (end - _NAIVE_EPOCH)))  # naive UTC -> aware
     return out
 
 
@@ -204,110 +186,14 @@ def _utc_wall(session: Session):
     return lambda col: type_coerce(col, DateTime())
 
 
-class _Room:
-    """Where a slot could still be free: the gaps between intervals its visit must not meet.
-
-    A slot the engine offers starts on its window's grid (window start + k * duration), at or after
-    the earliest bookable instant, with its visit clear of time off and of every booking widened by
-    the buffers. A rule window where no grid start has such room cannot contribute a slot, so it
-    need not be handed to the engine (which still decides every slot it is given).
-    """
-
-    def __init__(self, pairs: list[tuple[datetime, datetime]], duration: timedelta, lo: datetime, hi: datetime):
-        """Room for visits starting in [lo, hi] (and not earlier or later), around `pairs`."""
-        self.duration = duration
-        self.starts: list[datetime] = []
-        self.ends: list[datetime] = []
-        edge = lo
-        for start, end in sorted([*(p for p in pairs if p[0] < p[1]), (hi + duration, _FAR_FUTURE)]):
-            if start - edge >= duration:
-                self.starts.append(edge)
-                self.ends.append(start)
-            edge = max(edge, end)
-
-    def fits(self, window: tuple[datetime, datetime]) -> bool:
-        """True when some grid start of `window` has a whole visit's room."""
-        ws, we = window
-        d = self.duration
-        i = max(bisect_right(self.starts, ws) - 1, 0)
-        while i < len(self.starts) and self.starts[i] < we:
-            lo = max(self.starts[i], ws)
-            first = ws + d * -((ws - lo) // d)  # the first grid start at or after lo
-            if first + d <= min(self.ends[i], we):
-                return True
-            i += 1
-        return False
-
-
-def _days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
-    first, last = local_date(lo, zone), local_date(hi - timedelta(microseconds=1), zone)
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-class _Chunk:
-    """One load of busy time for every clinician, and the engine's answer per clinician-day (memoised)."""
-
-    def __init__(self, session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude):
-        self.cat, self.visit, self.now, self.memo = cat, visit, now, {}
-        # Only bookings a slot starting in [lo, hi) could touch matter: its blocked interval reaches
-        # buffer_before earlier and duration + buffer_after later (time off only meets the visit itself).
-        before = timedelta(minutes=max(visit.buffer_before_minutes, 0))
-        after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
-        self.busy, self.off = _blocked(session, list(cat.rules), lo - before, hi + after, exclude)
-        self.prune = visit.buffer_before_minutes >= 0 and visit.buffer_after_minutes >= 0
-        # Slots outside [lo, hi) are dropped and nothing before the notice is free: no room there.
-        self.lo, self.hi = max(lo, bookable_window(visit, now)[0]), hi
-        self.buffers = (timedelta(minutes=visit.buffer_before_minutes), timedelta(minutes=visit.buffer_after_minutes))
-
-    def slots(self, lo: datetime, hi: datetime) -> list[Slot]:
-        """Free slots starting in [lo, hi), for every clinician of the catalog."""
-        days = {zone: _days(lo, hi, zone) for zone in set(self.cat.zones.values())}
-        out: list[Slot] = []
-        for cid, by_loc in self.cat.by_loc.items():
-            modes = self.cat.modes[cid]
-            for loc_id, (rules, weekdays) in by_loc.items():
-                zone = self.cat.zones[loc_id]
-                for day in days[zone]:
-                    if day.weekday() in weekdays:
-                        found = self._day(cid, loc_id, zone, day, rules)
-                        out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
-        return out
-
-    def _day(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
-        key = (cid, loc_id, day)
-        if key not in self.memo:
-            if self.prune:
-                room = self._room(cid)
-                rules = tuple(r for r in rules if (w := _window(r, day, zone)) is not None and room.fits(w))
-            self.memo[key] = self._engine(cid, loc_id, zone, day, rules) if rules else []
-        return self.memo[key]
-
-    def _room(self, cid: int) -> _Room:
-        key = ("room", cid)
-        if key not in self.memo:
-            # A visit at s is refused when [s - before, s + duration + after) meets a booking's blocked
-            # interval [bs, be), i.e. when the visit itself meets [bs - after, be + before).
-            before, after = self.buffers
-            pairs = [(bs - after, be + before) for bs, be in self.busy.get(cid, ())] + self.off.get(cid, [])
-            self.memo[key] = _Room(pairs, self.visit.duration, self.lo, self.hi)
-        return self.memo[key]
-
-    def _engine(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
-        key = ("intervals", cid)
-        if key not in self.memo:
-            self.memo[key] = (Intervals(self.busy.get(cid, ())), Intervals(self.off.get(cid, ())))
-        busy, off = self.memo[key]
-        modes = self.cat.modes[cid]
-        mode = next(iter(modes)) if len(modes) < len(self.visit.modes) else None
-        return free_slots(ClinicianDay(cid, loc_id, zone, day, rules, busy, off), self.visit, now=self.now, mode=mode)
-
-
-def _by_location(rules: list[Rule]) -> dict[int, tuple[tuple[Rule, ...], frozenset[int]]]:
-    """Rules per site, with the weekdays they cover."""
-    by_loc: dict[int, list[Rule]] = defaultdict(list)
-    for r in rules:
-        by_loc[r.location_id].append(r)
-    return {loc_id: (tuple(rs), frozenset(r.weekday for r in rs)) for loc_id, rs in by_loc.items()}
+def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude) -> ChunkScan:
+    """Load what can block a slot starting in [lo, hi) and wrap it for scanning."""
+    # A slot's blocked interval reaches buffer_before earlier and duration + buffer_after later
+    # (time off only meets the visit itself), so nothing further out can matter.
+    before = timedelta(minutes=max(visit.buffer_before_minutes, 0))
+    after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
+    busy, off = _blocked(session, list(cat.rules), lo - before, hi + after, exclude)
+    return ChunkScan(cat, visit, busy, off, lo, hi, now)
 
 
 def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None) -> list[Slot]:
@@ -322,7 +208,7 @@ def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment
     found: list[Slot] = []
     while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
         chunk_hi = min(lo + CHUNK, hi)
-        chunk = _Chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id)
+        chunk = _chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id)
         while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
             found.extend(chunk.slots(lo, min(lo + step, chunk_hi)))
             lo = min(lo + step, chunk_hi)
@@ -352,8 +238,7 @@ def checked_slot(
 ) -> tuple[Slot, VisitSpec]:
     """`check_slot`, also returning the visit spec (the booking needs its buffers)."""
     _autoflush(session)
-    visit = load_visit_spec(session, req.visit_type_id)
-    licenses, offered, tz = _load_parties(session, req)
+    visit, licenses, offered, tz, rules = _booking_context(session, req)
     if req.mode not in visit.modes:
         raise Invalid({"mode": f"this visit type is offered only as {', '.join(sorted(visit.modes))}"})
     if not offered:
@@ -366,7 +251,6 @@ def checked_slot(
     day = local_date(req.start, zone)
     lo, hi = date_range_bounds(day, day, zone)
     busy, off = _blocked(session, [req.clinician_id], lo - MARGIN, hi + MARGIN, exclude_appointment_id)
-    rules = _rules_at(session, req.clinician_id, req.location_id)
     cid = req.clinician_id
     cd = ClinicianDay(cid, req.location_id, zone, day, rules, Intervals(busy[cid]), Intervals(off[cid]))
     reason = refusal(cd, visit, req.start, req.mode, now=now)
@@ -375,32 +259,38 @@ def checked_slot(
     return Slot(cid, req.location_id, visit.id, req.mode, req.start, req.start + visit.duration), visit
 
 
-def _load_parties(session: Session, req: SlotRequest) -> tuple[list, bool, str]:
-    """(clinician's licences, whether they offer the visit type, the location's zone), or Invalid."""
-    c, cvt = _CLIN.c, _CVT.c
-    offered = exists().where(cvt.clinician_id == c.id, cvt.visit_type_id == req.visit_type_id)
-    tz = select(_LOC.c.timezone).where(_LOC.c.id == req.location_id).scalar_subquery()
-    row = session.execute(select(c.licenses, offered, tz).where(c.id == req.clinician_id)).first()
-    if row is not None and row[2] is not None:
-        return row[0], bool(row[1]), row[2]
-    fields = {}
-    has_location = False
-    if row is None:
-        fields["clinician_id"] = "no such clinician"
-        has_location = session.execute(select(_LOC.c.id).where(_LOC.c.id == req.location_id)).first() is not None
-    if not has_location:
-        fields["location_id"] = "no such location"
-    raise Invalid(fields)
+def _booking_context(session: Session, req: SlotRequest) -> tuple[VisitSpec, list, bool, str, tuple[Rule, ...]]:
+    """The visit type, the clinician's licences, whether they offer it, the site's zone and the
+    clinician's rules there, in one query (one row per rule).
 
-
-def _rules_at(session: Session, clinician_id: int, location_id: int) -> tuple[Rule, ...]:
-    r = _RULE.c
+    Invalid names the visit type when it does not exist, else every missing party.
+    """
+    v, c, cvt, r = _VT.c, _CLIN.c, _CVT.c, _RULE.c
+    offered = exists().where(cvt.clinician_id == c.id, cvt.visit_type_id == v.id)
+    cols = (v.id, v.duration_minutes, v.buffer_before_minutes, v.buffer_after_minutes, v.min_notice_minutes)
     stmt = (
-        select(r.location_id, r.weekday, r.start_minute, r.end_minute, r.modes)
-        .where(r.clinician_id == clinician_id, r.location_id == location_id)
+        select(*cols, v.max_advance_days, v.modes, c.id, c.licenses, offered, _LOC.c.timezone)
+        .add_columns(r.weekday, r.start_minute, r.end_minute, _json_text(r.modes))
+        .select_from(_VT)
+        .outerjoin(_CLIN, c.id == req.clinician_id)
+        .outerjoin(_LOC, _LOC.c.id == req.location_id)
+        .outerjoin(_RULE, and_(r.clinician_id == c.id, r.location_id == _LOC.c.id))
+        .where(v.id == req.visit_type_id)
         .order_by(r.weekday, r.start_minute, r.id)
     )
-    return tuple(Rule(loc, wd, a, b, frozenset(m)) for loc, wd, a, b, m in session.execute(stmt).all())
+    rows = session.execute(stmt).all()
+    if not rows:
+        raise Invalid({"visit_type_id": "no such visit type"})
+    row = rows[0]
+    fields = {}
+    if row[7] is None:
+        fields["clinician_id"] = "no such clinician"
+    if row[10] is None:
+        fields["location_id"] = "no such location"
+    if fields:
+        raise Invalid(fields)
+    rules = tuple(Rule(req.location_id, wd, a, b, _json_set(m)) for *_, wd, a, b, m in rows if wd is not None)
+    return VisitSpec(*row[:6], frozenset(row[6])), row[8], bool(row[9]), row[10], rules
 
 
 def _unavailable(reason: str) -> SlotUnavailable:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
@@ -74,6 +74,13 @@ def _commit(session: Session, *hooks) -> None:
         if is_overlap(exc):
             raise SlotUnavailable("That time has just been taken.", reason="taken") from exc
         raise
+    except DBAPIError as exc:
+        # Two conflicting inserts at the same instant can deadlock on the exclusion index: PostgreSQL
+        # aborts one of them, whose time the other has just taken.
+        session.rollback()
+        if getattr(exc.orig, "sqlstate", None) == "40P01":
+            raise SlotUnavailable("That time has just been taken.", reason="taken") from exc
+        raise
 
 
 def _place(appt: Appointment, visit: VisitSpec, start: datetime) -> None:
@@ -111,7 +118,7 @@ def get_visible(session: Session, appointment_id: int, actor: Actor, *, lock: bo
     """The appointment if `actor` may see it; NotFound otherwise (no existence leak to patients)."""
     stmt = select(Appointment).where(Appointment.id == appointment_id)
     if lock:
-        stmt = stmt.with_for_update(of=Appointment)
+        stmt = stmt.with_for_update(of=Appointment).execution_options(populate_existing=True)
     appt = session.scalars(stmt).first()
     if appt is None or not actor.may_see(appt.patient_id, appt.clinician_id):
         raise NotFound("No such appointment.")

@@ -10,16 +10,18 @@ the same way once its lease has expired.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from televisit.adapters.base import OutgoingSMS, Permanent, Transient, Unknown
+from televisit.adapters.base import OutgoingEmail, OutgoingSMS, Permanent, Transient, Unknown
 from televisit.domain import appointments as st
-from televisit.models import Appointment, OutboxMessage, PhoneState
+from televisit.models import Appointment, Clinician, OutboxMessage, PhoneState, VisitType
 from televisit.services import outbox as ob
 from televisit.services.messages import Settings, build_appointment_message
 
@@ -38,15 +40,18 @@ class Senders:
     email: object
     sms_per_second: float = 0.0
     _next_sms_at: float = field(default=0.0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def pace_sms(self) -> None:
-        """Sleep as needed so SMS leave no faster than the account allows."""
+        """Sleep as needed so SMS leave no faster than the account allows (shared by all sending threads)."""
         if self.sms_per_second <= 0:
             return
-        wait = self._next_sms_at - time.monotonic()
+        with self._lock:  # reserve the next slot, then wait for it outside the lock
+            at = max(time.monotonic(), self._next_sms_at)
+            self._next_sms_at = at + 1.0 / self.sms_per_second
+        wait = at - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        self._next_sms_at = max(time.monotonic(), self._next_sms_at) + 1.0 / self.sms_per_second
 
 
 def backoff(attempts: int) -> timedelta:
@@ -68,23 +73,25 @@ def claim(session: Session, *, now: datetime, worker: str, limit: int) -> list[i
     if ids:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == ob.PENDING)  # still pending: never re-claim
             .values(status=ob.SENDING, claimed_by=worker, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         )
     session.commit()
     return ids
 
 
-def _still_wanted(session: Session, msg: OutboxMessage) -> bool:
+def _wanted_statuses(rule: str) -> tuple[str, ...]:
+    """The visit states in which a message of `rule` may still go out."""
+    return (st.CANCELLED,) if rule.startswith("cancelled") else (st.BOOKED, st.CHECKED_IN)
+
+
+def _wanted(rule: str, sequence: int, appt) -> bool:
     """A reminder for a visit that has since moved or been cancelled must not go out."""
-    if msg.appointment_id is None:
-        return True
-    appt = session.get(Appointment, msg.appointment_id)
-    if appt is None or appt.sequence != msg.sequence:
-        return False
-    if msg.rule.startswith("cancelled"):
-        return appt.status == st.CANCELLED
-    return appt.status in (st.BOOKED, st.CHECKED_IN)
+    return appt is not None and appt.sequence == sequence and appt.status in _wanted_statuses(rule)
+
+
+def _still_wanted(session: Session, msg: OutboxMessage) -> bool:
+    return msg.appointment_id is None or _wanted(msg.rule, msg.sequence, session.get(Appointment, msg.appointment_id))
 
 
 def _outgoing(session: Session, settings: Settings, msg: OutboxMessage):
@@ -104,34 +111,174 @@ def _record(msg: OutboxMessage, out) -> None:
         msg.ics = out.ics.decode() if out.ics else None
 
 
-def send_one(session: Session, msg_id: int, senders: Senders, settings: Settings, *, now: datetime) -> str:
-    """Send one claimed row; returns its final status for this attempt."""
-    msg = session.get(OutboxMessage, msg_id)
-    if msg is None or msg.status != ob.SENDING:
-        return "gone"
+@dataclass(frozen=True)
+class Ready:
+    """A claimed row, rendered, its text on record, waiting for its turn to be sent."""
+
+    id: int
+    out: OutgoingSMS | OutgoingEmail
+    appointment_id: int | None
+    sequence: int
+    rule: str
+
+
+def _ours(lease: tuple[str, datetime] | None):
+    """SQL conditions: the row is claimed, and (given a lease) by that claim."""
+    conds = [OutboxMessage.status == ob.SENDING]
+    if lease is not None:
+        conds += [OutboxMessage.claimed_by == lease[0], OutboxMessage.claimed_at == lease[1]]
+    return conds
+
+
+def _prepare_one(session: Session, settings: Settings, msg: OutboxMessage) -> tuple[str | None, object]:
+    """Check and render one claimed row and record its text: (None, outgoing) or (final status, None)."""
     if not _still_wanted(session, msg):
         msg.status = ob.WITHDRAWN
-        session.commit()
-        return msg.status
+        return msg.status, None
     out = _outgoing(session, settings, msg)
     if out is None or not out.to:
         msg.status, msg.last_error = ob.SKIPPED, "no address"
-        session.commit()
-        return msg.status
+        return msg.status, None
     _record(msg, out)
-    blocked = isinstance(out, OutgoingSMS) and _number_blocked(session, out.to)
-    if blocked:
-        msg.status, msg.last_error = ob.SKIPPED, "number opted out or invalid"
-    session.commit()  # what we are about to send is on record before it leaves; no transaction stays open
-    return msg.status if blocked else _deliver(session, msg, out, senders, now=now)
+    return None, out
 
 
-def _deliver(session: Session, msg: OutboxMessage, out, senders: Senders, *, now: datetime) -> str:
+def prepare(
+    session: Session, ids: list[int], settings: Settings, *, lease: tuple[str, datetime] | None = None
+) -> tuple[list[Ready], dict[str, int]]:
+    """Render claimed rows and put what will be sent on record, in one transaction (rows, visits and
+    reference data loaded once for the batch). A crash after it leaves each row's exact text for
+    reconcile to look for at the provider."""
+    rows = {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids), *_ours(lease)))}
+    _held = _load_visits(session, {m.appointment_id for m in rows.values() if m.appointment_id is not None})
+    ready, counts = [], {}
+    for msg_id in ids:
+        msg = rows.get(msg_id)
+        outcome, out = ("gone", None) if msg is None else _prepare_one(session, settings, msg)
+        if out is None:
+            counts[outcome] = counts.get(outcome, 0) + 1
+        else:
+            ready.append(Ready(msg.id, out, msg.appointment_id, msg.sequence, msg.rule))
+    session.commit()
+    return ready, counts
+
+
+def _load_visits(session: Session, ids: set[int]) -> list:
+    """Load the batch's visits, visit types and clinicians in three queries. The caller holds the list:
+    the identity map keeps objects only while something references them, and rendering looks them up."""
+    if not ids:
+        return []
+    visits = list(session.scalars(select(Appointment).where(Appointment.id.in_(ids))))
+    kinds = list(session.scalars(select(VisitType).where(VisitType.id.in_({a.visit_type_id for a in visits}))))
+    staff = list(session.scalars(select(Clinician).where(Clinician.id.in_({a.clinician_id for a in visits}))))
+    return visits + kinds + staff
+
+
+def _prepare_safely(session: Session, ids: list[int], settings: Settings, **kw) -> tuple[list[Ready], dict]:
+    """`prepare`; when one row cannot be rendered, the others still go (row by row) and it stays claimed."""
+    try:
+        return prepare(session, ids, settings, **kw)
+    except Exception:
+        session.rollback()
+        if len(ids) == 1:
+            log.exception("outbox message %s could not be prepared", ids[0])
+            return [], {"error": 1}
+    ready, counts = [], {}
+    for msg_id in ids:
+        one, c = _prepare_safely(session, [msg_id], settings, **kw)
+        ready += one
+        for k, v in c.items():
+            counts[k] = counts.get(k, 0) + v
+    return ready, counts
+
+
+def _renew_lease(session: Session, msg_id: int, worker: str, claimed_at: datetime, now: datetime, *also) -> bool:
+    """Restart our lease on a claimed row as its send begins; False when the lease ran out meanwhile and
+    reconcile took the row over (it may be requeued or another worker's by now): then it is not ours to send.
+    `also`: more conditions that must hold (one statement, no reload of the row)."""
+    t = OutboxMessage.__table__
+    where = [t.c.id == msg_id, t.c.status == ob.SENDING, t.c.claimed_by == worker, t.c.claimed_at == claimed_at]
+    return session.connection().execute(t.update().where(*where, *also).values(claimed_at=now)).rowcount == 1
+
+
+def _all_clear(session: Session, item: Ready, now: datetime, lease: tuple[str, datetime]) -> bool:
+    """The common case of `_last_checks` in one UPDATE: ours, the visit unchanged, the number not blocked."""
+    also = []
+    if item.appointment_id is not None:
+        a = Appointment.__table__.c
+        statuses = _wanted_statuses(item.rule)
+        also.append(exists().where(a.id == item.appointment_id, a.sequence == item.sequence, a.status.in_(statuses)))
+    if isinstance(item.out, OutgoingSMS):
+        p = PhoneState.__table__.c
+        also.append(~exists().where(p.phone == item.out.to, or_(p.opted_out, p.invalid)))
+    return _renew_lease(session, item.id, *lease, now, *also)
+
+
+def _last_checks(session: Session, item: Ready, now: datetime, lease: tuple[str, datetime] | None) -> str | None:
+    """Right before sending, in one short transaction: the lease still ours (and renewed), the visit still
+    wanting the message, the number not opted out meanwhile. None = send it; else its final status."""
+    if lease is not None and _all_clear(session, item, now, lease):
+        session.commit()
+        return None
+    session.rollback()
+    if lease is not None and not _renew_lease(session, item.id, *lease, now):
+        session.rollback()
+        return "gone"
+    outcome = None
+    if item.appointment_id is not None:
+        visit = session.execute(
+            select(Appointment.sequence, Appointment.status).where(Appointment.id == item.appointment_id)
+        ).first()
+        if not _wanted(item.rule, item.sequence, visit):
+            msg = session.get(OutboxMessage, item.id)
+            msg.status = outcome = ob.WITHDRAWN
+    if outcome is None and isinstance(item.out, OutgoingSMS):
+        phone = PhoneState.__table__.c
+        state = session.execute(select(phone.opted_out, phone.invalid).where(phone.phone == item.out.to)).first()
+        if state and (state.opted_out or state.invalid):
+            msg = session.get(OutboxMessage, item.id)
+            msg.status, msg.last_error = ob.SKIPPED, "number opted out or invalid"
+            if state.invalid and not state.opted_out:  # a number known not to take SMS: email instead
+                _fallback_to_email(session, msg, now, unless_emailed=True)
+            outcome = msg.status
+    session.commit()  # no transaction stays open while the message is on its way
+    return outcome
+
+
+def send_ready(
+    session: Session, item: Ready, senders: Senders, *, now: datetime, lease: tuple[str, datetime] | None = None
+) -> str:
+    """Send one prepared row if it is still ours and still wanted; returns its final status for this attempt.
+
+    `lease` is (worker, claimed_at) of our claim: the row is sent only while that claim still holds,
+    and the lease restarts at `now`, so a long batch cannot outlive it mid-send.
+    """
+    if isinstance(item.out, OutgoingSMS):
+        senders.pace_sms()  # before the last checks: a paced wait must not widen the gap after them
+    return _last_checks(session, item, now, lease) or _deliver(session, item.id, item.out, senders, now=now)
+
+
+def send_one(
+    session: Session,
+    msg_id: int,
+    senders: Senders,
+    settings: Settings,
+    *,
+    now: datetime,
+    lease: tuple[str, datetime] | None = None,
+) -> str:
+    """Prepare and send one claimed row; returns its final status for this attempt."""
+    ready, counts = prepare(session, [msg_id], settings, lease=lease)
+    if not ready:
+        return next(iter(counts))
+    return send_ready(session, ready[0], senders, now=now, lease=lease)
+
+
+def _deliver(session: Session, msg_id: int, out, senders: Senders, *, now: datetime) -> str:
     """Send with no transaction open (network I/O must never hold a database lock), then record."""
     status, provider_id, error = ob.SENT, None, None
     try:
         if isinstance(out, OutgoingSMS):
-            senders.pace_sms()
             provider_id = senders.sms.send_sms(out)
         else:
             provider_id = senders.email.send_email(out)
@@ -141,12 +288,18 @@ def _deliver(session: Session, msg: OutboxMessage, out, senders: Senders, *, now
         status, error = "retry", exc
     except Permanent as exc:
         status, error = "permanent", exc
-    msg = session.get(OutboxMessage, msg.id)
-    if status == ob.SENT:
-        msg.status, msg.sent_at, msg.last_error = ob.SENT, now, None
-        msg.provider_id = msg.provider_id or provider_id
-    elif status == ob.UNCONFIRMED:
-        msg.status, msg.last_error = ob.UNCONFIRMED, str(error)[:300]
+    if status == ob.SENT:  # the common case: one UPDATE, no reload of the row
+        t = OutboxMessage.__table__
+        sent = {"status": ob.SENT, "sent_at": now, "last_error": None}
+        session.connection().execute(
+            t.update().where(t.c.id == msg_id).values(**sent, provider_id=func.coalesce(t.c.provider_id, provider_id))
+        )
+        session.commit()
+        return ob.SENT
+    msg = session.get(OutboxMessage, msg_id)
+    if status == ob.UNCONFIRMED:
+        if msg.status == ob.SENDING:  # the status callback may have settled it while we waited
+            msg.status, msg.last_error = ob.UNCONFIRMED, str(error)[:300]
     elif status == "retry":
         _retry_later(msg, str(error), now)
     else:
@@ -161,11 +314,6 @@ def _retry_later(msg: OutboxMessage, error: str, now: datetime) -> None:
         msg.status = ob.FAILED
     else:
         msg.status, msg.next_attempt_at = ob.PENDING, now + backoff(msg.attempts)
-
-
-def _number_blocked(session: Session, phone: str) -> bool:
-    state = session.get(PhoneState, phone)
-    return bool(state and (state.opted_out or state.invalid))
 
 
 def mark_phone(
@@ -201,9 +349,15 @@ def _permanent(session: Session, msg: OutboxMessage, exc: Permanent, now: dateti
         _fallback_to_email(session, msg, now)
 
 
-def _fallback_to_email(session: Session, msg: OutboxMessage, now: datetime) -> None:
-    """An SMS that cannot reach a phone goes by email instead (same rule, its own key)."""
+def _fallback_to_email(session: Session, msg: OutboxMessage, now: datetime, *, unless_emailed=False) -> None:
+    """An SMS that cannot reach a phone goes by email instead (same rule, its own key).
+
+    `unless_emailed`: not when the same rule already has its own email (a reminder sent on both channels).
+    """
     if msg.appointment_id is None:
+        return
+    own_email = ob.key_for(msg.appointment_id, msg.rule, "email", msg.sequence)
+    if unless_emailed and session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == own_email)):
         return
     appt = session.get(Appointment, msg.appointment_id)
     if not (appt and appt.patient.email and appt.patient.email_opt_in):
@@ -221,35 +375,77 @@ def _fallback_to_email(session: Session, msg: OutboxMessage, now: datetime) -> N
 
 
 def dispatch_batch(
-    session: Session, senders: Senders, settings: Settings, *, now: datetime, worker: str, limit: int = 200
+    session: Session,
+    senders: Senders,
+    settings: Settings,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int = 200,
+    clock: Callable[[], datetime] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> dict[str, int]:
-    """Claim and send one batch; returns counts by outcome."""
-    counts: dict[str, int] = {}
-    for msg_id in claim(session, now=now, worker=worker, limit=limit):
+    """Claim and send one batch; returns counts by outcome. `clock` (default: `now`) times each send;
+    once `stop()` is true (SIGTERM) the rest of the batch is handed back instead of sent."""
+    ids = claim(session, now=now, worker=worker, limit=limit)
+    if not ids:
+        return {}
+    lease = (worker, now)
+    ready, counts = _prepare_safely(session, ids, settings, lease=lease)
+    for n, item in enumerate(ready):
+        if stop and stop():
+            counts["released"] = _release(session, [r.id for r in ready[n:]], worker, now)
+            break
         try:
-            outcome = send_one(session, msg_id, senders, settings, now=now)
+            outcome = send_ready(session, item, senders, now=clock() if clock else now, lease=lease)
         except Exception:  # one bad row must not stop the batch; it stays claimed and is reconciled later
             session.rollback()
-            log.exception("outbox message %s could not be sent", msg_id)
+            log.exception("outbox message %s could not be sent", item.id)
             outcome = "error"
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
+def _release(session: Session, ids: list[int], worker: str, claimed_at: datetime) -> int:
+    """Put claimed rows we will not send back in the queue, so a clean stop leaves nothing to a lease."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == ob.SENDING,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.claimed_at == claimed_at,
+        )
+        .values(status=ob.PENDING, attempts=OutboxMessage.attempts - 1)
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
 def _stale_ids(session: Session, now: datetime) -> list[tuple[int, str, datetime]]:
-    rows = session.execute(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_at).where(or_(
-        (OutboxMessage.status == ob.UNCONFIRMED) & (OutboxMessage.claimed_at <= now - GRACE),
-        (OutboxMessage.status == ob.SENDING) & (OutboxMessage.claimed_at <= now - LEASE),
-    ))).all()
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_at).where(
+            or_(
+                (OutboxMessage.status == ob.UNCONFIRMED) & (OutboxMessage.claimed_at <= now - GRACE),
+                (OutboxMessage.status == ob.SENDING) & (OutboxMessage.claimed_at <= now - LEASE),
+            )
+        )
+    ).all()
     session.commit()
     return [tuple(r) for r in rows]
 
 
 def _take_over(session: Session, msg_id: int, status: str, claimed_at: datetime, now: datetime) -> bool:
     """Renew the lease on a stale row; False when another worker got there first."""
-    result = session.execute(update(OutboxMessage).where(
-        OutboxMessage.id == msg_id, OutboxMessage.status == status, OutboxMessage.claimed_at == claimed_at,
-    ).values(claimed_at=now, status=ob.SENDING))
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == msg_id,
+            OutboxMessage.status == status,
+            OutboxMessage.claimed_at == claimed_at,
+        )
+        .values(claimed_at=now, status=ob.SENDING)
+    )
     session.commit()
     return result.rowcount == 1
 
@@ -296,6 +492,8 @@ def status_callback(
     msg.provider_id, msg.provider_status = msg.provider_id or sid, status
     if msg.status in (ob.UNCONFIRMED, ob.SENDING) and status not in ("failed", "undelivered"):
         msg.status, msg.sent_at = ob.SENT, msg.sent_at or now
+    elif msg.status == ob.UNCONFIRMED:  # Twilio took it but could not deliver: settled, not "sent" by reconcile
+        msg.status, msg.last_error = ob.FAILED, f"Twilio {status} {error_code or ''}".strip()
     if error_code == OPTED_OUT and msg.to_address:
         mark_phone(session, msg.to_address, now=now, opted_out=True, reason="Twilio 21610 (opted out)")
     session.commit()

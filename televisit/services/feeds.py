@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from televisit.adapters.calendar_ics import PRODID, vtimezone
+from televisit.adapters.calendar_ics import PRODID, ical_time, vtimezone
 from televisit.domain import appointments as st
 from televisit.domain.errors import Forbidden, NotFound
 from televisit.domain.roles import Actor
@@ -91,8 +91,8 @@ def _event(a: Appointment, visit_name: str, public_url: str, now: datetime) -> E
     ev.add("uid", a.uid)
     ev.add("sequence", a.sequence)
     ev.add("dtstamp", now)
-    ev.add("dtstart", a.start_at.astimezone(zone))
-    ev.add("dtend", a.end_at.astimezone(zone))
+    ev.add("dtstart", ical_time(a.start_at, zone))
+    ev.add("dtend", ical_time(a.end_at, zone))
     mode = "video" if a.mode == "virtual" else "in person"
     ev.add("summary", f"{visit_name} ({mode})")
     ev.add("location", "Video visit" if a.mode == "virtual" else a.location.name)

@@ -113,6 +113,7 @@ def build_appointment_message(session: Session, s: Settings, msg: OutboxMessage,
 
 
 def _invitation(session: Session, s: Settings, appt: Appointment, rule: str) -> tuple[bytes | None, str | None]:
+    rule = rule.removesuffix("-fallback")  # an SMS notice that fell back to email carries the invitation too
     if rule in ("confirmation", "moved"):
         method = "REQUEST"
     elif rule == "cancelled":

@@ -86,6 +86,7 @@ def _notice(session: Session, appt: Appointment, rule: str, now: datetime) -> No
             due=now,
             now=now,
             appointment=appt,
+            fresh=True,  # a notice for this sequence cannot exist yet
         )
 
 
@@ -108,6 +109,7 @@ def _reminders(session: Session, appt: Appointment, now: datetime) -> None:
             due=p.due,
             now=now,
             appointment=appt,
+            fresh=True,
         )
 
 

@@ -3,6 +3,7 @@ STOP/START/HELP keep our own opt-out state, anything else gets a short help text
 
 from __future__ import annotations
 
+import string
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from televisit.services.dispatch import mark_phone
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
 START_WORDS = {"START", "UNSTOP", "YES"}
 HELP_WORDS = {"HELP", "INFO"}
+PUNCTUATION = string.punctuation + "\u2018\u2019\u201c\u201d\u00a1\u00bf\u2026"  # phones type curly quotes
 
 
 def keyword(body: object) -> str:
@@ -24,7 +26,7 @@ def keyword(body: object) -> str:
     if not isinstance(body, str):
         return ""
     words = body.strip().split()
-    return words[0].strip(".!,;:'\"").upper() if words else ""
+    return words[0].strip(PUNCTUATION).upper() if words else ""
 
 
 def _next_appointment(session: Session, phone: str, now: datetime) -> Appointment | None:

@@ -160,11 +160,16 @@ def accept(session: Session, offer_id: int, *, patient_id: int, now: datetime) -
     entry = session.get(WaitlistEntry, offer.waitlist_entry_id) if offer else None
     if offer is None or entry is None or entry.patient_id != patient_id:
         raise Invalid({"offer": "no such offer"})
+    current = _lock_and_reread(session, offer, entry)
+    if offer.status == "accepted":
+        raise Conflict("You have already taken this earlier time; your appointment has moved.")
     if offer.status != "open" or offer.expires_at <= now:
         raise Conflict("Sorry, that earlier time has already been taken or the offer has expired.")
     from televisit.services import booking
 
     freed = session.get(FreedSlot, offer.freed_slot_id)
+    if freed.start_at >= current.start_at:  # e.g. they took another, earlier offer meanwhile
+        raise Conflict("Your appointment is already at an earlier time than this offer; it is unchanged.")
     actor = Actor(0, "patient", patient_id)
     move = booking.MoveRequest(
         start=freed.start_at, clinician_id=freed.clinician_id, location_id=freed.location_id, mode=freed.mode
@@ -181,6 +186,15 @@ def accept(session: Session, offer_id: int, *, patient_id: int, now: datetime) -
     except DomainError:
         _mark_gone(session, offer, now)
         raise Conflict("Sorry, that earlier time has just been taken. Your appointment is unchanged.") from None
+    return appt
+
+
+def _lock_and_reread(session: Session, offer: SlotOffer, entry: WaitlistEntry) -> Appointment:
+    """Lock the accepter's appointment, then re-read their offer: a second acceptance by the same
+    patient (link and reply at once) waits here and then sees the first, instead of moving again."""
+    stmt = select(Appointment).where(Appointment.id == entry.appointment_id).with_for_update(of=Appointment)
+    appt = session.scalars(stmt.execution_options(populate_existing=True)).one()
+    session.refresh(offer)
     return appt
 
 
@@ -218,16 +232,20 @@ def _mark_gone(session: Session, offer: SlotOffer, now: datetime, *, commit: boo
 
 
 def open_offer_for_phone(session: Session, phone: str, *, now: datetime) -> SlotOffer | None:
-    """The newest open offer sent to a patient with this phone number (for an SMS reply Y)."""
+    """The offer an SMS reply Y answers: the newest open one sent to this number; else the newest
+    recent one that is gone or expired, so that a late Y hears "already taken", not a help text."""
     from televisit.models import Patient
 
-    return session.scalars(
+    stmt = (
         select(SlotOffer)
         .join(WaitlistEntry, WaitlistEntry.id == SlotOffer.waitlist_entry_id)
         .join(Patient, Patient.id == WaitlistEntry.patient_id)
-        .where(Patient.phone == phone, SlotOffer.status == "open", SlotOffer.expires_at > now)
+        .where(Patient.phone == phone)
         .order_by(SlotOffer.created_at.desc(), SlotOffer.id.desc())
-    ).first()
+    )
+    live = session.scalars(stmt.where(SlotOffer.status == "open", SlotOffer.expires_at > now)).first()
+    recent = SlotOffer.created_at > now - timedelta(hours=2 * OFFER_HOURS)
+    return live or session.scalars(stmt.where(SlotOffer.status.in_(("open", "gone")), recent)).first()
 
 
 def build_offer_message(session: Session, settings, msg: OutboxMessage):

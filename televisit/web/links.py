@@ -109,7 +109,9 @@ def _alternatives(appt: Appointment):
         mode=appt.mode,
         limit=40,
     )
-    return [(s, _when(appt, s.start)) for s in search(db.session, q, now=clock.now(), exclude_appointment_id=appt.id)]
+    # Its own time is not "another time"; excluding the visit still lets a neighbouring start overlap it.
+    slots = search(db.session, q, now=clock.now(), exclude_appointment_id=appt.id)
+    return [(s, _when(appt, s.start)) for s in slots if s.start != appt.start_at]
 
 
 @bp.route("/reschedule/<token>", methods=["GET", "POST"])

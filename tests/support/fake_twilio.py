@@ -9,6 +9,7 @@ auth token exactly as Twilio signs them, to the StatusCallback URL given at send
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -154,10 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload, delay = self.fake.create(form)
         if delay:
             time.sleep(delay)
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client timed out or was killed
             self._json(status, payload)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout) or was killed
-            pass
 
     def do_GET(self):  # noqa: N802
         parsed = urlparse(self.path)

@@ -1,0 +1,1 @@
+"""Benchmarks for Televisit on PostgreSQL: `python -m bench.booking_bench --help`."""

@@ -1,0 +1,140 @@
+"""The slot search's inner loop: which clinician-days can still hold a slot, and the engine's answer.
+
+The engine (`televisit.domain.availability.free_slots`) decides every slot; this module only
+avoids asking it about rule windows where no slot can be free, and asks once per clinician-day.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from televisit.domain.availability import (
+    ClinicianDay,
+    Intervals,
+    Rule,
+    Slot,
+    VisitSpec,
+    bookable_window,
+    free_slots,
+    rule_window,
+)
+from televisit.domain.timezones import local_date
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def window(rule: Rule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """`rule_window`, memoised: it is pure, and many clinicians share the same hours on the same day."""
+    return _window_of(rule.weekday, rule.start_minute, rule.end_minute, day, zone)
+
+
+@lru_cache(maxsize=65536)
+def _window_of(weekday: int, start: int, end: int, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    return rule_window(Rule(0, weekday, start, end, frozenset()), day, zone)
+
+
+class Room:
+    """Where a slot could still be free: the gaps between intervals its visit must not meet.
+
+    A slot the engine offers starts on its window's grid (window start + k * duration), at or after
+    the earliest bookable instant, with its visit clear of time off and of every booking widened by
+    the buffers. A rule window where no grid start has such room cannot contribute a slot, so it
+    need not be handed to the engine (which still decides every slot it is given).
+    """
+
+    def __init__(self, pairs: list[tuple[datetime, datetime]], duration: timedelta, lo: datetime, hi: datetime):
+        """Room for visits starting in [lo, hi] (and not earlier or later), around `pairs`."""
+        self.duration = duration
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        edge = lo
+        for start, end in sorted([*(p for p in pairs if p[0] < p[1]), (hi + duration, _FAR_FUTURE)]):
+            if start - edge >= duration:
+                self.starts.append(edge)
+                self.ends.append(start)
+            edge = max(edge, end)
+
+    def fits(self, span: tuple[datetime, datetime]) -> bool:
+        """True when some grid start of the rule window `span` has a whole visit's room."""
+        ws, we = span
+        d = self.duration
+        i = max(bisect_right(self.starts, ws) - 1, 0)
+        while i < len(self.starts) and self.starts[i] < we:
+            lo = max(self.starts[i], ws)
+            first = ws + d * -((ws - lo) // d)  # the first grid start at or after lo
+            if first + d <= min(self.ends[i], we):
+                return True
+            i += 1
+        return False
+
+
+def _days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
+    first, last = local_date(lo, zone), local_date(hi - timedelta(microseconds=1), zone)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+class ChunkScan:
+    """One load of busy time for every clinician, and the engine's answer per clinician-day (memoised)."""
+
+    def __init__(self, cat, visit: VisitSpec, busy: dict, off: dict, lo: datetime, hi: datetime, now: datetime):
+        """`cat`: the search's catalog (modes, zones, rules by site); `busy`/`off`: intervals by clinician."""
+        self.cat, self.visit, self.now, self.memo = cat, visit, now, {}
+        self.busy, self.off = busy, off
+        self.prune = visit.buffer_before_minutes >= 0 and visit.buffer_after_minutes >= 0
+        # Slots outside [lo, hi) are dropped and nothing before the notice is free: no room there.
+        self.lo, self.hi = max(lo, bookable_window(visit, now)[0]), hi
+        self.buffers = (timedelta(minutes=visit.buffer_before_minutes), timedelta(minutes=visit.buffer_after_minutes))
+
+    def slots(self, lo: datetime, hi: datetime) -> list[Slot]:
+        """Free slots starting in [lo, hi), for every clinician of the catalog."""
+        days = {zone: _days(lo, hi, zone) for zone in set(self.cat.zones.values())}
+        out: list[Slot] = []
+        for cid, by_loc in self.cat.by_loc.items():
+            modes = self.cat.modes[cid]
+            for loc_id, (rules, weekdays) in by_loc.items():
+                zone = self.cat.zones[loc_id]
+                for day in days[zone]:
+                    if day.weekday() in weekdays:
+                        found = self._day(cid, loc_id, zone, day, rules)
+                        out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
+        return out
+
+    def _day(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
+        key = (cid, loc_id, day)
+        if key not in self.memo:
+            if self.prune:
+                room = self._room(cid)
+                rules = tuple(r for r in rules if (w := window(r, day, zone)) is not None and room.fits(w))
+            self.memo[key] = self._engine(cid, loc_id, zone, day, rules) if rules else []
+        return self.memo[key]
+
+    def _room(self, cid: int) -> Room:
+        key = ("room", cid)
+        if key not in self.memo:
+            # A visit at s is refused when [s - before, s + duration + after) meets a booking's blocked
+            # interval [bs, be), i.e. when the visit itself meets [bs - after, be + before).
+            before, after = self.buffers
+            pairs = [(bs - after, be + before) for bs, be in self.busy.get(cid, ())] + self.off.get(cid, [])
+            self.memo[key] = Room(pairs, self.visit.duration, self.lo, self.hi)
+        return self.memo[key]
+
+    def _engine(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
+        key = ("intervals", cid)
+        if key not in self.memo:
+            self.memo[key] = (Intervals(self.busy.get(cid, ())), Intervals(self.off.get(cid, ())))
+        busy, off = self.memo[key]
+        modes = self.cat.modes[cid]
+        mode = next(iter(modes)) if len(modes) < len(self.visit.modes) else None
+        return free_slots(ClinicianDay(cid, loc_id, zone, day, rules, busy, off), self.visit, now=self.now, mode=mode)
+
+
+def by_location(rules: list[Rule]) -> dict[int, tuple[tuple[Rule, ...], frozenset[int]]]:
+    """Rules per site, with the weekdays they cover."""
+    by_loc: dict[int, list[Rule]] = defaultdict(list)
+    for r in rules:
+        by_loc[r.location_id].append(r)
+    return {loc_id: (tuple(rs), frozenset(r.weekday for r in rs)) for loc_id, rs in by_loc.items()}
