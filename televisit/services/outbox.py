@@ -49,9 +49,14 @@ def enqueue(
     patient_id: int | None = None,
     payload: str | None = None,
     sequence: int = 0,
+    fresh: bool = False,
 ) -> OutboxMessage | None:
-    """Add one pending message unless its key exists already (then nothing happens)."""
-    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+    """Add one pending message unless its key exists already (then nothing happens).
+
+    `fresh`: the caller knows the key cannot exist yet (a new appointment sequence), so the look-up is
+    skipped; the unique index still refuses a duplicate.
+    """
+    if not fresh and session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
         return None
     msg = OutboxMessage(
         key=key,
