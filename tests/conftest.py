@@ -188,9 +188,14 @@ def messaging(db_url, fake_twilio, smtp, frozen_now):
 
     application = _make_app(db_url)
     application.config.update(
-        TWILIO_ACCOUNT_SID="ACtest", TWILIO_AUTH_TOKEN=fake_twilio.auth_token, TWILIO_FROM_NUMBER="+15005550006",
-        TWILIO_API_BASE_URL=fake_twilio.url, TWILIO_TIMEOUT_SECONDS=2.0, TWILIO_RATE_PER_SECOND=0,
-        SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port,
+        TWILIO_ACCOUNT_SID="ACtest",
+        TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
+        TWILIO_FROM_NUMBER="+15005550006",
+        TWILIO_API_BASE_URL=fake_twilio.url,
+        TWILIO_TIMEOUT_SECONDS=2.0,
+        TWILIO_RATE_PER_SECOND=0,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
     )
     server = make_server("127.0.0.1", 0, application, threaded=True)
     application.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"

@@ -23,8 +23,16 @@ from televisit.services.availability import SlotQuery, SlotRequest, search
 from tests import factories as f
 
 ZONES = ["America/New_York", "Europe/London"]
-DAYS = [date(2026, 3, 8), date(2026, 3, 29), date(2026, 11, 1), date(2027, 3, 14), date(2027, 10, 31),
-        date(2027, 11, 7), date(2028, 3, 26), date(2027, 6, 9)]
+DAYS = [
+    date(2026, 3, 8),
+    date(2026, 3, 29),
+    date(2026, 11, 1),
+    date(2027, 3, 14),
+    date(2027, 10, 31),
+    date(2027, 11, 7),
+    date(2028, 3, 26),
+    date(2027, 6, 9),
+]
 
 
 def _wipe():
@@ -53,8 +61,11 @@ def _setup(sc):
     zone = get_zone(sc["zone"])
     loc = f.location(tz=sc["zone"])
     vt = f.visit_type(minutes=sc["minutes"], before=sc["before"], after=sc["after"])
-    doc = f.clinician(visit_types=[vt], licenses=("US-OH", "GB"),
-                      rules=[(loc, sc["day"].weekday(), *sc["window"], ("virtual", "in_person"))])
+    doc = f.clinician(
+        visit_types=[vt],
+        licenses=("US-OH", "GB"),
+        rules=[(loc, sc["day"].weekday(), *sc["window"], ("virtual", "in_person"))],
+    )
     patient = f.user(f"p{datetime.now().timestamp()}@example.org", "patient", region="US-OH")
     if sc["off"]:
         start = wall_to_instant(sc["day"], sc["off"][0] * 15, zone)
@@ -99,8 +110,11 @@ def test_starts_off_the_grid_are_refused(app, sc, offset):
     try:
         zone, loc, vt, doc, patient = _setup(sc)
         actor = Actor(patient.id, "patient", patient.patient_id)
-        offered = search(db.session, SlotQuery(vt.id, sc["day"], sc["day"], zone, location_id=loc.id,
-                                               mode="in_person"), now=clock.now())
+        offered = search(
+            db.session,
+            SlotQuery(vt.id, sc["day"], sc["day"], zone, location_id=loc.id, mode="in_person"),
+            now=clock.now(),
+        )
         starts = {s.start for s in offered}
         for slot in offered[:3]:
             odd = slot.start + timedelta(minutes=offset)

@@ -23,8 +23,11 @@ from urllib.parse import parse_qs, urlparse
 import requests
 from twilio.request_validator import RequestValidator
 
-ERROR_TEXT = {21610: "Attempt to send to unsubscribed recipient", 21211: "Invalid 'To' Phone Number",
-              21614: "'To' number is not a valid mobile number"}
+ERROR_TEXT = {
+    21610: "Attempt to send to unsubscribed recipient",
+    21211: "Invalid 'To' Phone Number",
+    21614: "'To' number is not a valid mobile number",
+}
 
 
 @dataclass
@@ -87,8 +90,16 @@ class FakeTwilio:
             script = self.scripts.get(to, Script())
             if script.error_code:
                 code = script.error_code
-                return 400, {"code": code, "message": ERROR_TEXT.get(code, "error"), "status": 400,
-                             "more_info": f"https://www.twilio.com/docs/errors/{code}"}, 0.0
+                return (
+                    400,
+                    {
+                        "code": code,
+                        "message": ERROR_TEXT.get(code, "error"),
+                        "status": 400,
+                        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                    },
+                    0.0,
+                )
             if script.fail_5xx > 0:
                 script.fail_5xx -= 1
                 return 500, {"code": 20500, "message": "Internal Server Error", "status": 500}, 0.0
@@ -102,12 +113,22 @@ class FakeTwilio:
     def _accept(self, form: dict[str, str]) -> dict:
         sid = f"SM{next(self._ids):032x}"
         now = datetime.now(timezone.utc)
-        msg = {"sid": sid, "account_sid": "ACtest", "to": form.get("To"), "from": form.get("From"),
-               "messaging_service_sid": form.get("MessagingServiceSid"), "body": form.get("Body", ""),
-               "status": "queued", "num_segments": "1", "direction": "outbound-api",
-               "date_created": format_datetime(now), "date_updated": format_datetime(now),
-               "date_sent": format_datetime(now), "uri": f"/2010-04-01/Accounts/ACtest/Messages/{sid}.json",
-               "status_callback": form.get("StatusCallback")}
+        msg = {
+            "sid": sid,
+            "account_sid": "ACtest",
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form.get("Body", ""),
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "date_created": format_datetime(now),
+            "date_updated": format_datetime(now),
+            "date_sent": format_datetime(now),
+            "uri": f"/2010-04-01/Accounts/ACtest/Messages/{sid}.json",
+            "status_callback": form.get("StatusCallback"),
+        }
         self.messages.append(msg)
         if self.send_callbacks and form.get("StatusCallback"):
             threading.Thread(target=self._callbacks, args=(msg,), daemon=True).start()
@@ -129,8 +150,13 @@ class FakeTwilio:
         to = (query.get("To") or [None])[0]
         with self._lock:
             found = [m for m in self.messages if to in (None, m["to"])]
-        return {"messages": list(reversed(found)), "next_page_uri": None, "page": 0, "page_size": 50,
-                "uri": "/2010-04-01/Accounts/ACtest/Messages.json"}
+        return {
+            "messages": list(reversed(found)),
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "uri": "/2010-04-01/Accounts/ACtest/Messages.json",
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
