@@ -19,7 +19,7 @@ from televisit.domain.timezones import get_zone, local_date
 from televisit.extensions import db
 from televisit.models import Appointment, AvailabilityRule, Clinician, Location, Patient, TimeOff, VisitType
 from televisit.services.availability import visit_spec
-from televisit.services.seed import LOCATIONS, VISIT_TYPES
+from televisit.services.seed import LOCATIONS, VISIT_TYPES, visit_type_values
 
 V, P = "virtual", "in_person"
 US_STATES = ["US-OH", "US-FL", "US-PA", "US-MI", "US-NY", "US-IN", "US-KY", "US-WV", "US-GA"]
@@ -66,16 +66,9 @@ def _hours(rng: random.Random, site: int) -> list[tuple[int, int, list[str]]]:
 def _catalog(rng: random.Random, n_clinicians: int, log: Log) -> tuple[list[Location], dict[str, VisitType]]:
     sites = [Location(**spec) for spec in LOCATIONS]
     vts = {}
-    for name, minutes, modes, before, after, notice, advance in VISIT_TYPES:
-        vts[name] = VisitType(
-            name=name,
-            duration_minutes=minutes,
-            modes=modes,
-            buffer_before_minutes=before,
-            buffer_after_minutes=after,
-            min_notice_minutes=notice,
-            max_advance_days=advance,
-        )
+    for spec in VISIT_TYPES:
+        values = visit_type_values(spec)
+        vts[values["name"]] = VisitType(**values)
     db.session.add_all([*sites, *vts.values()])
     db.session.flush()
     for i in range(n_clinicians):

@@ -167,23 +167,25 @@ def _upsert(session: Session, model, key: str, values: dict):
     return row
 
 
+def visit_type_values(spec: tuple) -> dict:
+    """A VISIT_TYPES row as VisitType column values (also used by the benchmark's data set)."""
+    name, minutes, modes, before, after, notice, advance = spec
+    return dict(
+        name=name,
+        duration_minutes=minutes,
+        modes=modes,
+        buffer_before_minutes=before,
+        buffer_after_minutes=after,
+        min_notice_minutes=notice,
+        max_advance_days=advance,
+    )
+
+
 def _visit_types(session: Session) -> dict[str, VisitType]:
     out = {}
-    for name, minutes, modes, before, after, notice, advance in VISIT_TYPES:
-        out[name] = _upsert(
-            session,
-            VisitType,
-            "name",
-            dict(
-                name=name,
-                duration_minutes=minutes,
-                modes=modes,
-                buffer_before_minutes=before,
-                buffer_after_minutes=after,
-                min_notice_minutes=notice,
-                max_advance_days=advance,
-            ),
-        )
+    for spec in VISIT_TYPES:
+        values = visit_type_values(spec)
+        out[values["name"]] = _upsert(session, VisitType, "name", values)
     return out
 
 

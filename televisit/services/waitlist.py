@@ -120,19 +120,25 @@ def _offer(session: Session, freed: FreedSlot, entry: WaitlistEntry, now: dateti
     )
     session.add(offer)
     session.flush()
+    _notify(session, offer, entry, "offer", now)
+    return offer
+
+
+def _notify(session: Session, offer: SlotOffer, entry: WaitlistEntry, rule: str, now: datetime) -> None:
+    """Queue the offer (rule 'offer') or its 'taken' notice (rule 'offer-gone') on the patient's channels."""
     patient = session.get(Appointment, entry.appointment_id).patient
+    kind = rule.removeprefix("offer-") if rule != "offer" else "offer"
     for channel in sorted(ob.channels_for(session, patient)):
         ob.enqueue(
             session,
-            key=f"offer{offer.id}:offer:{channel}",
-            rule="offer",
+            key=f"offer{offer.id}:{kind}:{channel}",
+            rule=rule,
             channel=channel,
             due=now,
             now=now,
             patient_id=patient.id,
             payload=json.dumps({"offer_id": offer.id}),
         )
-    return offer
 
 
 def process_freed_slots(session: Session, *, now: datetime, secret: str | None = None) -> dict[str, int]:
@@ -214,19 +220,7 @@ def _settle(
 def _mark_gone(session: Session, offer: SlotOffer, now: datetime, *, commit: bool = True) -> None:
     if offer.status == "open":
         offer.status = "gone"
-        entry = session.get(WaitlistEntry, offer.waitlist_entry_id)
-        patient = session.get(Appointment, entry.appointment_id).patient
-        for channel in sorted(ob.channels_for(session, patient)):
-            ob.enqueue(
-                session,
-                key=f"offer{offer.id}:gone:{channel}",
-                rule="offer-gone",
-                channel=channel,
-                due=now,
-                now=now,
-                patient_id=patient.id,
-                payload=json.dumps({"offer_id": offer.id}),
-            )
+        _notify(session, offer, session.get(WaitlistEntry, offer.waitlist_entry_id), "offer-gone", now)
     if commit:
         session.commit()
 
