@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -16,6 +17,26 @@ class ConfigError(RuntimeError):
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _json_list(raw: str | None, name: str) -> list:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a JSON list") from exc
+    if not isinstance(value, list):
+        raise ConfigError(f"{name} must be a JSON list")
+    return value
 
 
 class BaseConfig:
@@ -45,6 +66,12 @@ class BaseConfig:
         self.ORG_NAME = _env("TELEVISIT_ORG_NAME", "Televisit Health")
         self.TWILIO_RATE_PER_SECOND = float(_env("TWILIO_RATE_PER_SECOND", "10") or 10)
         self.TWILIO_TIMEOUT_SECONDS = float(_env("TWILIO_TIMEOUT_SECONDS", "10") or 10)
+        # WebRTC ICE servers for the video visit, as a JSON list of RTCIceServer objects, e.g.
+        # [{"urls": "stun:stun.example.org"}, {"urls": "turn:turn.example.org", "username": "u", "credential": "c"}]
+        self.ICE_SERVERS = _json_list(_env("TELEVISIT_ICE_SERVERS", "[]"), "TELEVISIT_ICE_SERVERS")
+        # Outbox dispatch: sending threads per jobs process (PostgreSQL; SQLite always uses one) and rows per claim.
+        self.OUTBOX_THREADS = _int("TELEVISIT_OUTBOX_THREADS", 0)  # 0 = the default for the database
+        self.OUTBOX_BATCH = _int("TELEVISIT_OUTBOX_BATCH", 50)
         self.API_TOKEN_HOURS = int(_env("TELEVISIT_API_TOKEN_HOURS", "12") or 12)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None

@@ -116,7 +116,7 @@ def _dispatch_loop(app: Flask, session: Session, worker: str) -> dict:
 
 def reconcile_outbox(app: Flask) -> dict:
     """Settle sends whose outcome is unknown (timeouts, crashes)."""
-    from televisit.services.dispatch import reconcile
+    from televisit.services.reconcile import reconcile
 
     return reconcile(db.session, senders_for(app), now=clock.now())
 

@@ -62,13 +62,17 @@ def is_overlap(exc: IntegrityError) -> bool:
     return any(marker in text for marker in OVERLAP_MARKERS)
 
 
-def _commit(session: Session, *hooks) -> None:
-    """Flush (the database checks overlap here), run `hooks` in the same transaction, commit."""
+def _commit(session: Session, *hooks, keep_loaded: bool = False) -> None:
+    """Flush (the database checks overlap here), run `hooks` in the same transaction, commit.
+
+    `keep_loaded`: the caller wrote every attribute itself, so the objects need not be expired and
+    read back after the commit (saves a round trip on the busiest path, booking).
+    """
     try:
         session.flush()
         for hook in hooks:
             hook()
-        session.commit()
+        _commit_keeping(session) if keep_loaded else session.commit()
     except IntegrityError as exc:
         session.rollback()
         if is_overlap(exc):
@@ -81,6 +85,15 @@ def _commit(session: Session, *hooks) -> None:
         if getattr(exc.orig, "sqlstate", None) == "40P01":
             raise SlotUnavailable("That time has just been taken.", reason="taken") from exc
         raise
+
+
+def _commit_keeping(session: Session) -> None:
+    inner = session() if callable(session) else session  # a scoped session or a plain one
+    before, inner.expire_on_commit = inner.expire_on_commit, False
+    try:
+        inner.commit()
+    finally:
+        inner.expire_on_commit = before
 
 
 def _place(appt: Appointment, visit: VisitSpec, start: datetime) -> None:
@@ -110,7 +123,7 @@ def book(session: Session, req: BookingRequest, *, actor: Actor, now: datetime) 
     )
     _place(appt, visit, slot.start)
     session.add(appt)
-    _commit(session, lambda: outbox.on_booked(session, appt, now=now))
+    _commit(session, lambda: outbox.on_booked(session, appt, now=now), keep_loaded=True)
     return appt
 
 

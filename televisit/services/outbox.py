@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from televisit.domain import reminders
 from televisit.domain.timezones import get_zone
-from televisit.models import Appointment, OutboxMessage, Patient, PhoneState, VisitType
+from televisit.models import Appointment, Location, OutboxMessage, Patient, PhoneState, VisitType
 
 PENDING, SENDING, UNCONFIRMED, SENT = "pending", "sending", "unconfirmed", "sent"
 FAILED, WITHDRAWN, SKIPPED = "failed", "withdrawn", "skipped"
@@ -76,46 +77,56 @@ def enqueue(
     return msg
 
 
-def policy_of(vt: VisitType) -> tuple[reminders.ReminderRule, ...]:
-    """The visit type's reminder policy (the default 48 h email+SMS, 2 h SMS when unset)."""
-    return reminders.parse_policy(vt.reminder_policy)
+def _row(appt: Appointment, rule: str, channel: str, due: datetime, now: datetime) -> dict:
+    return {
+        "key": key_for(appt.id, rule, channel, appt.sequence),
+        "rule": rule,
+        "channel": channel,
+        "due_at": due,
+        "next_attempt_at": due,
+        "status": PENDING,
+        "attempts": 0,
+        "appointment_id": appt.id,
+        "patient_id": appt.patient_id,
+        "sequence": appt.sequence,
+        "created_at": now,
+    }
 
 
-def _notice(session: Session, appt: Appointment, rule: str, now: datetime) -> None:
-    for channel in sorted(channels_for(session, appt.patient)):
-        enqueue(
-            session,
-            key=key_for(appt.id, rule, channel, appt.sequence),
-            rule=rule,
-            channel=channel,
-            due=now,
+def _site_and_policy(session: Session, appt: Appointment) -> tuple[str, str | None]:
+    """The site's zone and the visit type's reminder policy, in one round trip.
+
+    The site is loaded as an entity and attached to `appt` (as loaded, not as a change), so reading
+    `appt.location` later costs no query.
+    """
+    policy = select(VisitType.reminder_policy).where(VisitType.id == appt.visit_type_id).scalar_subquery()
+    stmt = select(Location, policy).where(Location.id == appt.location_id)
+    location, policy = session.execute(stmt).one()
+    set_committed_value(appt, "location", location)
+    return location.timezone, policy
+
+
+def _plan(session: Session, appt: Appointment, notice: str, now: datetime, *, remind: bool = True) -> None:
+    """The `notice` now on every reachable channel, then (when `remind`) the policy's reminders.
+
+    Every key is new (a notice or reminder of this appointment sequence cannot exist yet), so the
+    rows go in as one INSERT; the unique index still refuses a duplicate.
+    """
+    channels = channels_for(session, appt.patient)
+    rows = [_row(appt, notice, channel, now, now) for channel in sorted(channels)]
+    if remind:
+        zone, policy = _site_and_policy(session, appt)
+        planned = reminders.plan(
+            appt.start_at,
+            rules=reminders.parse_policy(policy),
+            site_zone=get_zone(zone),
+            patient_zone=get_zone(appt.patient.timezone),
             now=now,
-            appointment=appt,
-            fresh=True,  # a notice for this sequence cannot exist yet
+            channels=channels,
         )
-
-
-def _reminders(session: Session, appt: Appointment, now: datetime) -> None:
-    vt = session.get(VisitType, appt.visit_type_id)
-    planned = reminders.plan(
-        appt.start_at,
-        rules=policy_of(vt),
-        site_zone=get_zone(appt.location.timezone),
-        patient_zone=get_zone(appt.patient.timezone),
-        now=now,
-        channels=channels_for(session, appt.patient),
-    )
-    for p in planned:
-        enqueue(
-            session,
-            key=key_for(appt.id, p.rule, p.channel, appt.sequence),
-            rule=p.rule,
-            channel=p.channel,
-            due=p.due,
-            now=now,
-            appointment=appt,
-            fresh=True,
-        )
+        rows += [_row(appt, p.rule, p.channel, p.due, now) for p in planned]
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
 
 
 def withdraw_pending(session: Session, appointment_id: int) -> int:
@@ -131,18 +142,16 @@ def withdraw_pending(session: Session, appointment_id: int) -> int:
 def on_booked(session: Session, appt: Appointment, *, now: datetime) -> None:
     """Confirmation now (email with invitation, SMS) and the reminders of the policy."""
     session.flush()  # the appointment needs its id for the keys
-    _notice(session, appt, "confirmation", now)
-    _reminders(session, appt, now)
+    _plan(session, appt, "confirmation", now)
 
 
 def on_moved(session: Session, appt: Appointment, *, now: datetime) -> None:
     """Withdraw what was pending for the old time; tell the new time; plan its reminders."""
     withdraw_pending(session, appt.id)
-    _notice(session, appt, "moved", now)
-    _reminders(session, appt, now)
+    _plan(session, appt, "moved", now)
 
 
 def on_cancelled(session: Session, appt: Appointment, *, now: datetime) -> None:
     """Withdraw pending reminders; send the cancellation (email with METHOD:CANCEL, SMS)."""
     withdraw_pending(session, appt.id)
-    _notice(session, appt, "cancelled", now)
+    _plan(session, appt, "cancelled", now, remind=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
@@ -141,9 +141,18 @@ def _notify(session: Session, offer: SlotOffer, entry: WaitlistEntry, rule: str,
         )
 
 
+def expire_offers(session: Session, *, now: datetime) -> int:
+    """Mark open offers past their time as expired (accept() refuses them anyway); returns how many."""
+    result = session.execute(
+        update(SlotOffer).where(SlotOffer.status == "open", SlotOffer.expires_at <= now).values(status="expired")
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
 def process_freed_slots(session: Session, *, now: datetime, secret: str | None = None) -> dict[str, int]:
-    """Offer every unprocessed freed slot; returns counts."""
-    counts = {"slots": 0, "offers": 0}
+    """Expire stale offers, then offer every unprocessed freed slot; returns counts."""
+    counts = {"slots": 0, "offers": 0, "expired": expire_offers(session, now=now)}
     for freed in session.scalars(select(FreedSlot).where(FreedSlot.processed_at.is_(None))).all():
         made = 0
         if freed.start_at > now:
@@ -239,7 +248,8 @@ def open_offer_for_phone(session: Session, phone: str, *, now: datetime) -> Slot
     )
     live = session.scalars(stmt.where(SlotOffer.status == "open", SlotOffer.expires_at > now)).first()
     recent = SlotOffer.created_at > now - timedelta(hours=2 * OFFER_HOURS)
-    return live or session.scalars(stmt.where(SlotOffer.status.in_(("open", "gone")), recent)).first()
+    late = SlotOffer.status.in_(("open", "gone", "expired"))
+    return live or session.scalars(stmt.where(late, recent)).first()
 
 
 def build_offer_message(session: Session, settings, msg: OutboxMessage):

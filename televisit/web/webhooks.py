@@ -9,7 +9,7 @@ from twilio.request_validator import RequestValidator
 
 from televisit import clock
 from televisit.extensions import db
-from televisit.services import dispatch, replies
+from televisit.services import reconcile, replies
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 
@@ -58,7 +58,7 @@ def delivery_status():
     msg_id = request.args.get("o", "")
     code = request.form.get("ErrorCode", "")
     if msg_id.isdigit() and len(msg_id) < 12:
-        dispatch.status_callback(
+        reconcile.status_callback(
             db.session,
             int(msg_id),
             request.form.get("MessageSid", "")[:64],

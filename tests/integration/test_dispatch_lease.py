@@ -11,7 +11,7 @@ from collections import Counter
 
 from jobs.definitions import senders_for
 from televisit.extensions import db
-from televisit.services import dispatch
+from televisit.services import dispatch, reconcile
 from televisit.services.messages import settings_from
 from tests.conftest import NOW, US_PHONE
 
@@ -36,7 +36,7 @@ def test_a_stalled_worker_does_not_send_rows_whose_lease_was_taken_over(sms, mes
     stalled = dispatch.claim(db.session, now=NOW, worker="A", limit=10)
     assert len(stalled) == 2  # the confirmation email and SMS
 
-    assert dispatch.reconcile(db.session, senders, now=LATER) == {"found_sent": 0, "requeued": 2}
+    assert reconcile.reconcile(db.session, senders, now=LATER) == {"found_sent": 0, "requeued": 2}
     taken = dispatch.claim(db.session, now=LATER, worker="B", limit=10)
     assert sorted(taken) == sorted(stalled)
 
@@ -56,7 +56,7 @@ def test_a_late_worker_renews_its_lease_and_reconcile_leaves_the_row_alone(sms, 
     # A reaches its second row only after the batch's lease would have run out; nobody took it over.
     assert dispatch.send_one(db.session, first, senders, settings, now=NOW, lease=("A", NOW)) == "sent"
     assert dispatch.send_one(db.session, second, senders, settings, now=LATER, lease=("A", NOW)) == "sent"
-    assert dispatch.reconcile(db.session, senders, now=LATER + dispatch.LEASE / 2) == {"found_sent": 0, "requeued": 0}
+    assert reconcile.reconcile(db.session, senders, now=LATER + dispatch.LEASE / 2) == {"found_sent": 0, "requeued": 0}
     assert _at_the_fakes(messaging) == Counter({first: 1, second: 1})
     assert len(messaging.twilio.bodies_to(US_PHONE)) == 1
 
@@ -78,7 +78,7 @@ def test_a_send_still_in_flight_keeps_a_fresh_lease(sms, messaging):
             db.session.commit()
             row = sms.row(rule="confirmation", channel="sms")
             renewed_at.append(row.claimed_at)
-            stale = dispatch.reconcile(db.session, senders, now=LATER + dispatch.LEASE / 2)
+            stale = reconcile.reconcile(db.session, senders, now=LATER + dispatch.LEASE / 2)
             assert stale == {"found_sent": 0, "requeued": 0}
             return senders.sms.send_sms(out)
 

@@ -121,6 +121,19 @@ def test_an_expired_offer_cannot_be_accepted(messaging, how):
     assert w.offers()[0] == ("a", "open")
 
 
+def test_the_jobs_mark_expired_offers_and_a_late_reply_still_hears_why(messaging):
+    w, ids = offered(messaging)
+    clock.freeze(NOW + timedelta(hours=waitlist.OFFER_HOURS, minutes=1))
+    try:
+        assert w.deliver()["offer_freed_slots"]["expired"] == 3
+        assert {status for _, status in w.offers()} == {"expired"}
+        text = w.reply("a", "Y").get_data(as_text=True)
+        assert "expired" in text and "done" not in text
+    finally:
+        clock.freeze(NOW)
+    assert unchanged(w, ids["a"], at(8, 13))
+
+
 def test_the_service_refuses_an_expired_offer_even_with_a_valid_link(messaging):
     w, ids = offered(messaging)
     offer = w.offer_of("a")

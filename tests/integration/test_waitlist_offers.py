@@ -20,7 +20,7 @@ def test_a_cancel_offers_the_slot_in_join_order_to_eligible_patients_only(messag
     assert w.freed_starts() == [at(8, 9)]  # recorded with the cancel, before any job ran
     assert w.offers() == []
     result = w.deliver()
-    assert result["offer_freed_slots"] == {"slots": 1, "offers": 3}
+    assert result["offer_freed_slots"] == {"slots": 1, "offers": 3, "expired": 0}
     # GB (joined first) is not licensed for a video visit with this clinician; F waits for another
     # visit type; E's visit is earlier already; D is the fourth eligible one to join; N never joined.
     assert w.offers() == [("a", "open"), ("b", "open"), ("c", "open")]
@@ -61,7 +61,7 @@ def test_the_jobs_offer_a_slot_once(messaging):
     w.deliver()
     sent = len(messaging.twilio.messages)
     again = w.deliver()
-    assert again["offer_freed_slots"] == {"slots": 0, "offers": 0}
+    assert again["offer_freed_slots"] == {"slots": 0, "offers": 0, "expired": 0}
     assert len(w.offers()) == 3 and len(messaging.twilio.messages) == sent
 
 
@@ -106,5 +106,5 @@ def test_nothing_is_offered_for_time_already_past(messaging):
         result = w.deliver()
     finally:
         clock.freeze(NOW)
-    assert result["offer_freed_slots"] == {"slots": 1, "offers": 0}
+    assert result["offer_freed_slots"] == {"slots": 1, "offers": 0, "expired": 0}
     assert w.offers() == []
