@@ -31,6 +31,7 @@ run: setup
 test: setup
 	@echo "==> lint"
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@echo "==> tests (SQLite and PostgreSQL)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

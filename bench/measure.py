@@ -149,8 +149,9 @@ def measure_http_search(port: int, ds: Dataset, args, now: datetime) -> dict:
 
 
 def measure_throughput(
-    port: int, token: str, candidates: list[dict], ds: Dataset, clients: int, keep_alive: bool = False
+    port: int, token: str, candidates: list[dict], ds: Dataset, clients: int, keep_alive: bool = False, meter=None
 ) -> dict:
+    """Book `candidates` with `clients` threads; `meter()` (optional) starts a CpuMeter when the clock does."""
     headers = {"Authorization": f"Bearer {token}"}
     counter = itertools.count()
     results: list[tuple[int, float, str]] = []
@@ -178,10 +179,15 @@ def measure_throughput(
         t.start()
     barrier.wait()
     t0 = time.perf_counter()
+    cpu = meter() if meter else None
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
     ok = sum(1 for s, _, _ in results if s == 201)
+    cpu_ms = cpu.per(ok) if cpu else None
+    if cpu_ms:
+        parts = ", ".join(f"{k} {v:.1f}" for k, v in cpu_ms.items())
+        log(f"  CPU ms per booking: {parts}; two idle cores could do about {2000 / cpu_ms['total']:.0f}/s")
     by_status: dict[str, int] = {}
     for s, _, code in results:
         key = f"{s} {code}".strip()
@@ -195,4 +201,5 @@ def measure_throughput(
         "elapsed_s": elapsed,
         "statuses": by_status,
         "booking_latency": lat,
+        "cpu_ms_per_booking": cpu_ms,
     }

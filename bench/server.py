@@ -26,7 +26,16 @@ def free_port() -> int:
 class Server:
     """A server process on 127.0.0.1 serving `wsgi:app` against `db_url`, its clock started at `now_iso`."""
 
-    def __init__(self, db_url: str, now_iso: str, *, kind: str = "gunicorn", workers: int = 2, threads: int = 8):
+    def __init__(
+        self,
+        db_url: str,
+        now_iso: str,
+        *,
+        kind: str = "gunicorn",
+        workers: int = 2,
+        threads: int = 8,
+        worker_class: str = "gthread",
+    ):
         self.port = free_port()
         env = dict(
             os.environ,
@@ -36,7 +45,7 @@ class Server:
             TELEVISIT_SECRET_KEY="bench-" + "k" * 40,
         )
         if kind == "gunicorn":
-            cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads)]
+            cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker_class, "--threads", str(threads)]
             cmd += ["-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"]
         else:
             cmd = [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--host", "127.0.0.1"]

@@ -49,6 +49,8 @@ class BaseConfig:
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _env("TELEVISIT_DATABASE_URL", f"sqlite:///{INSTANCE / 'televisit.db'}")
         self.REDIS_URL = _env("TELEVISIT_REDIS_URL")
+        # Redis pub/sub channel of the Socket.IO message queue: deployments sharing one Redis need their own.
+        self.SOCKETIO_CHANNEL = _env("TELEVISIT_SOCKETIO_CHANNEL", "televisit")
         self.SECRET_KEY = _env("TELEVISIT_SECRET_KEY")
         self.PUBLIC_URL = (_env("TELEVISIT_PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
         self.TELEVISIT_NOW = _env("TELEVISIT_NOW")
@@ -64,6 +66,8 @@ class BaseConfig:
         self.SMTP_STARTTLS = (_env("SMTP_STARTTLS", "false") or "").lower() in ("1", "true", "yes")
         self.MAIL_FROM = _env("MAIL_FROM", "Televisit <no-reply@televisit.local>")
         self.ORG_NAME = _env("TELEVISIT_ORG_NAME", "Televisit Health")
+        # The clinic's urgent line, shown when an intake raises red flags (a demo number by default).
+        self.URGENT_PHONE = _env("TELEVISIT_URGENT_PHONE", "+1 216 555 0199")
         self.TWILIO_RATE_PER_SECOND = float(_env("TWILIO_RATE_PER_SECOND", "10") or 10)
         self.TWILIO_TIMEOUT_SECONDS = float(_env("TWILIO_TIMEOUT_SECONDS", "10") or 10)
         # WebRTC ICE servers for the video visit, as a JSON list of RTCIceServer objects, e.g.
@@ -73,7 +77,23 @@ class BaseConfig:
         self.OUTBOX_THREADS = _int("TELEVISIT_OUTBOX_THREADS", 0)  # 0 = the default for the database
         self.OUTBOX_BATCH = _int("TELEVISIT_OUTBOX_BATCH", 50)
         self.API_TOKEN_HOURS = int(_env("TELEVISIT_API_TOKEN_HOURS", "12") or 12)
+        # Sign-in throttling (docs/security.md): failed attempts per client address (Flask-Limiter, in Redis when
+        # configured, keyed under this deployment's channel), and a per-account lockout kept in the database.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_KEY_PREFIX = _env("TELEVISIT_RATELIMIT_PREFIX", self.SOCKETIO_CHANNEL)
+        self.RATELIMIT_HEADERS_ENABLED = False  # the 429 answer sets its own Retry-After (televisit/web/security.py)
+        self.RATELIMIT_SWALLOW_ERRORS = True  # Redis down: sign-in still works (the database lockout still holds)
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        # A Redis that hangs (not just refuses) must not hang sign-in: give up quickly, fall back to memory.
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+        self.SIGNIN_RATE_LIMIT = _env("TELEVISIT_SIGNIN_RATE_LIMIT", "10 per minute")
+        self.SIGNIN_LOCKOUT_FAILURES = _int("TELEVISIT_SIGNIN_LOCKOUT_FAILURES", 5)
+        self.SIGNIN_LOCKOUT_MINUTES = _int("TELEVISIT_SIGNIN_LOCKOUT_MINUTES", 15)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        # A threaded web process runs a handler per socket event: size its pool for bursts (a mass disconnect).
+        # Applied to server databases only (an in-memory SQLite has a single static connection).
+        self.DB_POOL_SIZE = _int("TELEVISIT_DB_POOL_SIZE", 10)
+        self.DB_POOL_OVERFLOW = _int("TELEVISIT_DB_POOL_OVERFLOW", 30)
         self.WTF_CSRF_TIME_LIMIT = None
         self.JSON_SORT_KEYS = False
 
@@ -112,6 +132,10 @@ class ProdConfig(BaseConfig):
         self.SESSION_COOKIE_SECURE = True
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.HSTS = "max-age=31536000; includeSubDomains"  # televisit/web/security.py sends it in production only
 
     def validate(self) -> None:
         if not self.SECRET_KEY or len(self.SECRET_KEY) < 32:

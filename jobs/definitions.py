@@ -128,8 +128,26 @@ def offer_freed_slots(app: Flask) -> dict:
     return process_freed_slots(db.session, now=clock.now(), secret=app.config["SECRET_KEY"])
 
 
+def waiting_room_sweep(app: Flask) -> dict:
+    """Mark missed virtual visits as no-shows and tell checked-in patients their visit starts soon.
+
+    Committed first, then emitted: through Redis (write-only) when REDIS_URL is set, else through the
+    app's own Socket.IO server (jobs running inside `flask serve --with-jobs`).
+    """
+    from televisit.adapters.socket_emitter import jobs_emitter
+    from televisit.services.waiting_sweeps import starts_soon, sweep_no_shows
+
+    now = clock.now()
+    missed = sweep_no_shows(db.session, now)
+    soon = starts_soon(db.session, now)
+    db.session.commit()
+    jobs_emitter(app).emit_all(missed + soon)
+    return {"no_show": len(missed), "starts_soon": len(soon)} if missed or soon else {}
+
+
 JOBS: tuple[JobDef, ...] = (
     JobDef("reconcile_outbox", 60, reconcile_outbox),
     JobDef("offer_freed_slots", 30, offer_freed_slots),
     JobDef("dispatch_outbox", 10, dispatch_outbox),
+    JobDef("waiting_room_sweep", 30, waiting_room_sweep),
 )

@@ -25,7 +25,9 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     register_clock(app)
     register_extensions(app)
     register_blueprints(app)
+    register_realtime(app)
     register_errors(app)
+    register_security(app)
     register_cli(app)
     return app
 
@@ -42,37 +44,60 @@ def register_clock(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from televisit import db_events  # noqa: F401  (SQLite pragmas and serialized writes)
-    from televisit.extensions import csrf, db, login_manager, migrate, socketio
+    from televisit.adapters.socket_emitter import queue_options
+    from televisit.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Database errors must not carry patient data into logs: SQL parameters stay out of exception messages.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **_pool_options(app.config),
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "hide_parameters": True,
+    }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
     socketio.init_app(
         app,
-        message_queue=app.config.get("REDIS_URL"),
+        **queue_options(app.config.get("REDIS_URL"), app.config.get("SOCKETIO_CHANNEL", "televisit")),
         async_mode="threading",
         cors_allowed_origins=app.config.get("PUBLIC_URL"),
     )
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from televisit.models import User
+    def load_user(session_id: str):
+        from televisit.services.auth import user_for_session
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user_for_session(db.session, session_id)
+
+
+def _pool_options(config) -> dict:
+    """Pool size for a server database (PostgreSQL); SQLite keeps SQLAlchemy's own choice."""
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        return {}
+    return {"pool_size": config.get("DB_POOL_SIZE", 10), "max_overflow": config.get("DB_POOL_OVERFLOW", 30)}
 
 
 def register_blueprints(app: Flask) -> None:
     """Pages and the JSON API."""
     from televisit.extensions import csrf
     from televisit.web import IdConverter
+    from televisit.web.admin import bp as admin_bp
     from televisit.web.api import bp as api_bp
     from televisit.web.calendar_feed import bp as feed_bp
+    from televisit.web.clinician import bp as clinician_bp
     from televisit.web.dev_outbox import bp as dev_bp
     from televisit.web.links import bp as links_bp
     from televisit.web.pages import bp as pages_bp
+    from televisit.web.patient import bp as patient_bp
+    from televisit.web.patient_care import bp as care_bp
+    from televisit.web.patient_visits import bp as visits_bp
+    from televisit.web.scheduler import bp as scheduler_bp
+    from televisit.web.vendor import register as register_vendor
+    from televisit.web.waiting_pages import bp as waiting_bp
     from televisit.web.webhooks import bp as webhooks_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
@@ -83,8 +108,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(feed_bp)
+    app.register_blueprint(waiting_bp)
+    for patient_pages in (patient_bp, care_bp, visits_bp):  # sign-up, profile, find care, my appointments
+        app.register_blueprint(patient_pages)
+    for desk_pages in (scheduler_bp, admin_bp, clinician_bp):  # schedulers, admins, clinicians
+        app.register_blueprint(desk_pages)
+    register_vendor(app)
     if app.config.get("ENV_NAME") != "production":
         app.register_blueprint(dev_bp)
+
+
+def register_realtime(app: Flask) -> None:
+    """The waiting room's Socket.IO namespace (/waiting-room) on this app's server."""
+    from televisit.extensions import socketio
+    from televisit.web.realtime import register
+
+    app.extensions["televisit.waiting_room"] = register(socketio)
 
 
 def register_errors(app: Flask) -> None:
@@ -92,6 +131,13 @@ def register_errors(app: Flask) -> None:
     from televisit.web.errors import register
 
     register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response, sign-in throttling answers, the audit trail's request hooks."""
+    from televisit.web import security
+
+    security.register(app)
 
 
 def register_cli(app: Flask) -> None:

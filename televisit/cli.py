@@ -67,6 +67,7 @@ def serve(host: str, port: int, with_jobs: bool) -> None:
     from televisit.extensions import socketio
 
     app = current_app._get_current_object()
+    _forget_stale_sockets(app)
     if with_jobs:
         from jobs.runner import start_background
 
@@ -74,6 +75,24 @@ def serve(host: str, port: int, with_jobs: bool) -> None:
     click.echo(f"Televisit on http://{host}:{port}  (Ctrl+C to stop)")
     os.environ.pop("FLASK_RUN_FROM_CLI", None)  # let Flask-SocketIO start its server under `flask serve`
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+def _forget_stale_sockets(app) -> None:
+    """Alone (no Redis), this process will own every socket: presence rows left by an earlier run are stale."""
+    if app.config.get("REDIS_URL"):
+        return  # other web processes may hold live sockets
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from televisit.services.waiting_presence import forget_all
+
+    try:
+        forget_all(db.session)
+        db.session.commit()
+    except SQLAlchemyError as exc:  # e.g. not migrated yet: serving still works, the pages will say why
+        db.session.rollback()
+        click.echo(f"(could not clear stale waiting-room presence: {type(exc).__name__})", err=True)
+    finally:
+        db.session.remove()
 
 
 @click.group()

@@ -59,3 +59,58 @@ class Conflict(DomainError):
     """The request conflicts with the object's current state."""
 
     code, status = "conflict", 409
+
+
+# --- waiting room refusals (socket error acks carry the code; status maps them should they reach HTTP) ---
+
+
+class TooEarly(DomainError):
+    """Not yet: the waiting room opens 30 minutes before the start (or a no-show before the start)."""
+
+    code, status = "too_early", 409
+
+
+class Closed(DomainError):
+    """The visit has ended (or its time is over): the waiting room is closed."""
+
+    code, status = "closed", 409
+
+
+class Cancelled(DomainError):
+    """The appointment was cancelled."""
+
+    code, status = "cancelled", 409
+
+
+class NotVirtual(DomainError):
+    """An in-person visit has no virtual waiting room."""
+
+    code, status = "not_virtual", 409
+
+
+class NotCheckedIn(DomainError):
+    """The patient has not checked in."""
+
+    code, status = "not_checked_in", 409
+
+
+class NotLicensed(DomainError):
+    """The clinician is not licensed where the patient says they are."""
+
+    code, status = "not_licensed", 409
+
+
+class Busy(DomainError):
+    """The clinician already has a visit open."""
+
+    code, status = "busy", 409
+
+
+class Locked(DomainError):
+    """Too many failed sign-ins: wait `retry_after` seconds."""
+
+    code, status = "locked", 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

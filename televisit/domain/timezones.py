@@ -80,7 +80,7 @@ def parse_instant(text: object) -> datetime:
 
 def parse_date(text: object) -> date:
     """Parse YYYY-MM-DD."""
-    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         raise ValueError("expected a date as YYYY-MM-DD")
     return date.fromisoformat(text)
 
@@ -168,7 +168,8 @@ def abbreviation(instant: datetime, zone: ZoneInfo) -> str:
 
 def parse_hhmm(text: object) -> int:
     """Parse "HH:MM" (00:00..24:00) into minutes since local midnight."""
-    if not isinstance(text, str) or not re.fullmatch(r"\d{2}:\d{2}", text):
+    # ASCII digits only: \d would also take "٠٩:٠٠" (Arabic-Indic), which no client means.
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{2}:[0-9]{2}", text):
         raise ValueError("expected HH:MM")
     hours, minutes = int(text[:2]), int(text[3:])
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):

@@ -17,7 +17,8 @@ def is_e164(text: object) -> bool:
 
 def is_email(text: object) -> bool:
     """A plausible single address (local@domain.tld), at most 254 characters."""
-    return isinstance(text, str) and len(text) <= 254 and bool(_EMAIL.fullmatch(text))
+    # Printable only: a NUL or control character would be refused by PostgreSQL (a 500) or mangle a log line.
+    return isinstance(text, str) and len(text) <= 254 and text.isprintable() and bool(_EMAIL.fullmatch(text))
 
 
 def normalize_email(text: str) -> str:

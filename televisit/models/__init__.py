@@ -1,27 +1,36 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
 from televisit.models.appointment import Appointment
+from televisit.models.audit import AuditEvent
 from televisit.models.base import Base, UTCDateTime
 from televisit.models.catalog import AvailabilityRule, Clinician, Location, TimeOff, VisitType
+from televisit.models.intake import Intake, UrgentCase
 from televisit.models.messaging import CalendarFeed, FreedSlot, OutboxMessage, PhoneState, SlotOffer, WaitlistEntry
 from televisit.models.people import ApiToken, Patient, User
+from televisit.models.waiting import ClinicianPresence, SocketPresence, WaitingMessage
 
 __all__ = [
     "ApiToken",
     "Appointment",
+    "AuditEvent",
     "AvailabilityRule",
     "Base",
     "CalendarFeed",
     "Clinician",
+    "ClinicianPresence",
     "FreedSlot",
+    "Intake",
     "Location",
     "OutboxMessage",
     "Patient",
     "PhoneState",
     "SlotOffer",
+    "SocketPresence",
     "TimeOff",
+    "UrgentCase",
     "User",
     "UTCDateTime",
     "VisitType",
+    "WaitingMessage",
     "WaitlistEntry",
 ]

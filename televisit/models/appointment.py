@@ -31,6 +31,14 @@ class Appointment(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The virtual waiting room (docs/waiting-room.md): all UTC, all empty until the step happens.
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    check_in_region: Mapped[str | None] = mapped_column(String(8), nullable=True)  # where the patient is now
+    video_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    starts_soon_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    licensure_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -40,4 +48,5 @@ class Appointment(Base):
     __table_args__ = (
         Index("ix_appointments_clinician_block", "clinician_id", "block_start", "block_end"),
         Index("ix_appointments_start", "start_at"),
+        Index("ix_appointments_status_start", "status", "start_at"),  # the waiting-room sweeps
     )

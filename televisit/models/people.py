@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from televisit.models.base import Base, UTCDateTime
@@ -39,6 +39,11 @@ class User(Base):
     clinician_id: Mapped[int | None] = mapped_column(ForeignKey("clinicians.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Sign-in lockout (services/auth.py): consecutive failures, and until when the account is locked.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Part of the session cookie's user id: raising it at sign-out invalidates every copy of old cookies.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     patient = relationship("Patient", lazy="joined")
 
     # Flask-Login protocol
@@ -55,7 +60,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_epoch or 0}"
 
 
 class ApiToken(Base):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from televisit.domain.errors import Conflict, Invalid, Unauthorized
+from televisit.domain.errors import Conflict, Invalid, Locked, Unauthorized
 from televisit.domain.roles import PATIENT, ROLES, Actor
 from televisit.domain.timezones import is_zone
 from televisit.domain.validation import is_email, normalize_email
@@ -81,13 +82,61 @@ def _link(session: Session, user: User, timezone: str, now: datetime) -> None:
         user.clinician_id = clinician.id if clinician else None
 
 
-def authenticate(session: Session, email: object, password: object) -> User:
-    """The user for these credentials, or Unauthorized (same message whichever part was wrong)."""
+@dataclass(frozen=True)
+class Lockout:
+    """Lock an account for `minutes` after `failures` consecutive failed sign-ins."""
+
+    failures: int = 5
+    minutes: int = 15
+
+
+def authenticate(session: Session, email: object, password: object, *, now: datetime, lockout=Lockout()) -> User:
+    """The user for these credentials, or Unauthorized (same message whichever part was wrong), or Locked."""
     user = find_user(session, email) if isinstance(email, str) else None
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password if isinstance(password, str) else "")
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise _locked(user.locked_until, now)
     if not (user and ok and user.active):
+        if user is not None:
+            _count_failure(session, user, now, lockout)
         raise Unauthorized("Email or password is incorrect.")
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+        session.commit()
     return user
+
+
+def _locked(until: datetime, now: datetime) -> Locked:
+    minutes = max(1, round((until - now).total_seconds() / 60))
+    message = f"Too many failed sign-in attempts. Please try again in {minutes} minute{'s' if minutes > 1 else ''}."
+    return Locked(message, retry_after=int((until - now).total_seconds()) + 1)
+
+
+def _count_failure(session: Session, user: User, now: datetime, lockout: Lockout) -> None:
+    # One UPDATE ... RETURNING: concurrent failures in other processes each count exactly once.
+    bump = update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    failures = session.execute(bump.returning(User.failed_logins)).scalar_one()
+    if failures >= lockout.failures:
+        until = now + timedelta(minutes=lockout.minutes)
+        session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=until))
+        session.commit()
+        raise _locked(until, now)
+    session.commit()
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The user a session cookie names ("<id>.<epoch>"), unless signed out since (epoch moved) or inactive."""
+    user_id, _, epoch = session_id.partition(".")
+    if not (user_id.isdigit() and epoch.isdigit() and len(user_id) < 11):
+        return None
+    user = session.get(User, int(user_id))
+    return user if user is not None and user.active and (user.session_epoch or 0) == int(epoch) else None
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign out everywhere: every session cookie issued to `user` so far stops working (tokens are kept)."""
+    session.execute(update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1))
+    session.commit()
 
 
 def _digest(token: str) -> str:

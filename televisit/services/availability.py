@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Text, and_, cast, exists, func, literal, select, type_coerce, union_all
+from sqlalchemy import DateTime, Text, and_, bindparam, cast, exists, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as status
@@ -159,29 +159,41 @@ class _Catalog:
 
 def _blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None):
     """Other appointments' blocked intervals and time off of `ids` touching [lo, hi), by clinician."""
-    a, o = _APPT.c, _OFF.c
-    wall = _utc_wall(session)
-    busy = select(literal(0), a.clinician_id, wall(a.block_start), wall(a.block_end)).where(
-        a.clinician_id.in_(ids), a.status.in_(status.HOLDS_TIME), a.block_end > lo, a.block_start < hi
-    )
-    if exclude is not None:
-        busy = busy.where(a.id != exclude)
-    off = select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
-        o.clinician_id.in_(ids), o.end_at > lo, o.start_at < hi
-    )
+    stmt = _blocked_stmt(session.get_bind().dialect.name)
+    params = {"ids": ids, "lo": lo, "hi": hi, "exclude": -1 if exclude is None else exclude}
     out: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
-    for kind, cid, start, end in session.execute(union_all(busy, off)).all():
+    for kind, cid, start, end in session.execute(stmt, params).all():
         out[kind][cid].append((_EPOCH + (start - _NAIVE_EPOCH), _EPOCH + (end - _NAIVE_EPOCH)))  # naive UTC -> aware
     return out
 
 
-def _utc_wall(session: Session):
+@lru_cache(maxsize=4)
+def _blocked_stmt(dialect: str):
+    """The query of `_blocked`, built once per dialect: the busiest query of booking and search."""
+    a, o = _APPT.c, _OFF.c
+    wall = _utc_wall(dialect)
+    ids = bindparam("ids", expanding=True)
+    lo, hi = bindparam("lo", type_=a.block_end.type), bindparam("hi", type_=a.block_start.type)  # UTC instants
+    busy = select(literal(0), a.clinician_id, wall(a.block_start), wall(a.block_end)).where(
+        a.clinician_id.in_(ids),
+        a.status.in_(status.HOLDS_TIME),
+        a.block_end > lo,
+        a.block_start < hi,
+        a.id != bindparam("exclude"),
+    )
+    off = select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
+        o.clinician_id.in_(ids), o.end_at > lo, o.start_at < hi
+    )
+    return union_all(busy, off)
+
+
+def _utc_wall(dialect: str):
     """How to select an instant column as naive UTC wall time (then tagged UTC in Python).
 
     Thousands of busy intervals per search make per-row time zone conversion the main cost;
     PostgreSQL converts in the query, and SQLite already stores naive UTC text.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return lambda col: type_coerce(func.timezone("UTC", col), DateTime())
     return lambda col: type_coerce(col, DateTime())
 
@@ -265,20 +277,8 @@ def _booking_context(session: Session, req: SlotRequest) -> tuple[VisitSpec, lis
 
     Invalid names the visit type when it does not exist, else every missing party.
     """
-    v, c, cvt, r = _VT.c, _CLIN.c, _CVT.c, _RULE.c
-    offered = exists().where(cvt.clinician_id == c.id, cvt.visit_type_id == v.id)
-    cols = (v.id, v.duration_minutes, v.buffer_before_minutes, v.buffer_after_minutes, v.min_notice_minutes)
-    stmt = (
-        select(*cols, v.max_advance_days, v.modes, c.id, c.licenses, offered, _LOC.c.timezone)
-        .add_columns(r.weekday, r.start_minute, r.end_minute, _json_text(r.modes))
-        .select_from(_VT)
-        .outerjoin(_CLIN, c.id == req.clinician_id)
-        .outerjoin(_LOC, _LOC.c.id == req.location_id)
-        .outerjoin(_RULE, and_(r.clinician_id == c.id, r.location_id == _LOC.c.id))
-        .where(v.id == req.visit_type_id)
-        .order_by(r.weekday, r.start_minute, r.id)
-    )
-    rows = session.execute(stmt).all()
+    params = {"vt": req.visit_type_id, "clin": req.clinician_id, "loc": req.location_id}
+    rows = session.execute(_context_stmt(), params).all()
     if not rows:
         raise Invalid({"visit_type_id": "no such visit type"})
     row = rows[0]
@@ -291,6 +291,24 @@ def _booking_context(session: Session, req: SlotRequest) -> tuple[VisitSpec, lis
         raise Invalid(fields)
     rules = tuple(Rule(req.location_id, wd, a, b, _json_set(m)) for *_, wd, a, b, m in rows if wd is not None)
     return VisitSpec(*row[:6], frozenset(row[6])), row[8], bool(row[9]), row[10], rules
+
+
+@lru_cache(maxsize=1)
+def _context_stmt():
+    """The query of `_booking_context`, built once (it runs on every booking)."""
+    v, c, cvt, r = _VT.c, _CLIN.c, _CVT.c, _RULE.c
+    offered = exists().where(cvt.clinician_id == c.id, cvt.visit_type_id == v.id)
+    cols = (v.id, v.duration_minutes, v.buffer_before_minutes, v.buffer_after_minutes, v.min_notice_minutes)
+    return (
+        select(*cols, v.max_advance_days, v.modes, c.id, c.licenses, offered, _LOC.c.timezone)
+        .add_columns(r.weekday, r.start_minute, r.end_minute, _json_text(r.modes))
+        .select_from(_VT)
+        .outerjoin(_CLIN, c.id == bindparam("clin"))
+        .outerjoin(_LOC, _LOC.c.id == bindparam("loc"))
+        .outerjoin(_RULE, and_(r.clinician_id == c.id, r.location_id == _LOC.c.id))
+        .where(v.id == bindparam("vt"))
+        .order_by(r.weekday, r.start_minute, r.id)
+    )
 
 
 def _unavailable(reason: str) -> SlotUnavailable:

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from televisit.domain.errors import Conflict, Invalid, NotFound
-from televisit.domain.timezones import day_bounds, get_zone
+from televisit.domain.reminders import parse_policy, policy_json
+from televisit.domain.timezones import day_bounds, get_zone, wall_to_instant
 from televisit.models import AvailabilityRule, Clinician, Location, TimeOff, User, VisitType
 
 
@@ -33,7 +34,9 @@ def list_visit_types(session: Session) -> list[VisitType]:
 
 
 def create_visit_type(session: Session, data: dict) -> VisitType:
-    """Add a visit type (data already validated)."""
+    """Add a visit type (data already validated; an optional `reminder_policy` is checked here)."""
+    if "reminder_policy" in data:
+        data = {**data, "reminder_policy": checked_policy(data["reminder_policy"])}
     vt = VisitType(**data)
     session.add(vt)
     _commit_unique(session, "name", "a visit type with this name exists")
@@ -75,13 +78,78 @@ def create_clinician(session: Session, data: dict) -> Clinician:
     c.visit_types = _visit_types(session, ids)
     session.add(c)
     _commit_unique(session, "email", "a clinician with this email exists")
-    if c.email:  # a clinician user who signed up before this record existed is linked now
+    _link_user(session, c)
+    return c
+
+
+def _link_user(session: Session, c: Clinician) -> None:
+    """A clinician user who signed up before this record (or its email) existed is linked now."""
+    if c.email:
         session.execute(
             update(User)
             .where(User.email == c.email, User.role == "clinician", User.clinician_id.is_(None))
             .values(clinician_id=c.id)
         )
         session.commit()
+
+
+def get_location(session: Session, location_id: int) -> Location:
+    """The location or NotFound."""
+    loc = session.get(Location, location_id)
+    if loc is None:
+        raise NotFound("No such location.")
+    return loc
+
+
+def update_location(session: Session, location_id: int, data: dict) -> Location:
+    """Change a site (data validated like POST /locations)."""
+    loc = get_location(session, location_id)
+    for key, value in data.items():
+        setattr(loc, key, value)
+    _commit_unique(session, "name", "a location with this name exists")
+    return loc
+
+
+def get_visit_type(session: Session, visit_type_id: int) -> VisitType:
+    """The visit type or NotFound."""
+    vt = session.get(VisitType, visit_type_id)
+    if vt is None:
+        raise NotFound("No such visit type.")
+    return vt
+
+
+def checked_policy(raw: object) -> list | None:
+    """A reminder policy in its stored form (None = the default), or Invalid naming `reminder_policy`."""
+    if raw is None:
+        return None
+    try:
+        return policy_json(parse_policy(raw))
+    except ValueError as exc:
+        raise Invalid({"reminder_policy": str(exc)}) from exc
+
+
+def update_visit_type(session: Session, visit_type_id: int, data: dict) -> VisitType:
+    """Change a visit type (data validated like POST /visit-types, plus an optional `reminder_policy`)."""
+    vt = get_visit_type(session, visit_type_id)
+    data = dict(data)
+    if "reminder_policy" in data:
+        data["reminder_policy"] = checked_policy(data["reminder_policy"])
+    for key, value in data.items():
+        setattr(vt, key, value)
+    _commit_unique(session, "name", "a visit type with this name exists")
+    return vt
+
+
+def update_clinician(session: Session, clinician_id: int, data: dict) -> Clinician:
+    """Change a clinician's details, licences and visit types (data validated like POST /clinicians)."""
+    c = get_clinician(session, clinician_id)
+    data = dict(data)
+    if "visit_type_ids" in data:
+        c.visit_types = _visit_types(session, data.pop("visit_type_ids"))
+    for key, value in data.items():
+        setattr(c, key, value)
+    _commit_unique(session, "email", "a clinician with this email exists")
+    _link_user(session, c)
     return c
 
 
@@ -145,6 +213,33 @@ def add_day_off(session: Session, clinician_id: int, location_id: int, day: date
         raise Invalid({"location_id": "no such location"})
     start, end = day_bounds(day, get_zone(loc.timezone))
     return add_time_off(session, clinician_id, start, end, location_id=location_id, reason=reason)
+
+
+def add_local_time_off(
+    session: Session, clinician_id: int, location_id: int, start: tuple[date, int], end: tuple[date, int], reason=None
+) -> TimeOff:
+    """Time off between two wall times (local date, minute of the day) at a site."""
+    loc = session.get(Location, location_id)
+    if loc is None:
+        raise Invalid({"location_id": "no such location"})
+    zone = get_zone(loc.timezone)
+    lo, hi = wall_to_instant(*start, zone), wall_to_instant(*end, zone, closing=True)
+    return add_time_off(session, clinician_id, lo, hi, location_id=location_id, reason=reason)
+
+
+def list_time_off(session: Session, clinician_id: int, *, since: datetime) -> list[TimeOff]:
+    """The clinician's time off that ends after `since`, soonest first."""
+    stmt = select(TimeOff).where(TimeOff.clinician_id == clinician_id, TimeOff.end_at > since)
+    return list(session.scalars(stmt.order_by(TimeOff.start_at, TimeOff.id)))
+
+
+def delete_time_off(session: Session, clinician_id: int, time_off_id: int) -> None:
+    """Remove one span of time off (NotFound when it is not this clinician's)."""
+    off = session.get(TimeOff, time_off_id)
+    if off is None or off.clinician_id != clinician_id:
+        raise NotFound("No such time off.")
+    session.delete(off)
+    session.commit()
 
 
 def _commit_unique(session: Session, field: str, message: str) -> None:

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from televisit.adapters.calendar_ics import PRODID, ical_time, vtimezone
@@ -98,3 +98,10 @@ def _event(a: Appointment, visit_name: str, public_url: str, now: datetime) -> E
     ev.add("location", "Video visit" if a.mode == "virtual" else a.location.name)
     ev.add("url", f"{public_url}/appointments/{a.id}")
     return ev
+
+
+def count_active(session: Session, clinician_id: int, *, actor: Actor) -> int:
+    """How many unrevoked subscription links the clinician has (their URLs cannot be shown again)."""
+    _authorize(session, clinician_id, actor)
+    stmt = select(func.count()).where(CalendarFeed.clinician_id == clinician_id, CalendarFeed.revoked_at.is_(None))
+    return session.scalar(stmt) or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from televisit.domain.errors import NotFound
@@ -24,3 +25,19 @@ def get_patient(session: Session, patient_id: int) -> Patient:
     if patient is None:
         raise NotFound("No such patient.")
     return patient
+
+
+def search_patients(session: Session, text: str, *, limit: int = 20) -> list[Patient]:
+    """Patients whose name or email contains `text` (case-insensitive), by name."""
+    term = text.strip().lower()
+    if len(term) < 2:
+        return []
+    needle = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    name, mail = func.lower(Patient.name), func.lower(Patient.email)
+    stmt = (
+        select(Patient)
+        .where(or_(name.like(needle, escape="\\"), mail.like(needle, escape="\\")))
+        .order_by(Patient.name, Patient.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

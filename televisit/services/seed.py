@@ -41,7 +41,7 @@ CLINICIANS = [
         "Dr. Amara Okafor",
         "neurosurgery",
         "amara.okafor",
-        US,
+        US + ["GB"],  # also on the UK medical register: video second opinions for patients in Britain
         CONSULTS,
         [
             (C, 0, "08:00", "12:00", BOTH),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from flask import Flask, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from televisit.domain.errors import DomainError
@@ -29,13 +30,22 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return render_template("error.html", status=status, message=message, fields=fields or {}), status
 
 
+def _db_error(exc: DBAPIError) -> str:
+    """A database error without patient data: the driver's error class, SQLSTATE and the statement's start."""
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return f"{type(exc.orig).__name__} {state} in {(exc.statement or '')[:120]!r}".replace("  ", " ")
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
-        return error_response(exc.status, exc.code, exc.message, exc.fields, exc.reason)
+        resp = error_response(exc.status, exc.code, exc.message, exc.fields, exc.reason)
+        if getattr(exc, "retry_after", None):
+            resp[0].headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -45,15 +55,27 @@ def register(app: Flask) -> None:
         return error_response(exc.code or 500, code, exc.description or exc.name)
 
     @app.errorhandler(OperationalError)
-    def database_down(exc: OperationalError):
-        db.session.rollback()
+    @app.errorhandler(InterfaceError)
+    def database_down(exc: DBAPIError):
+        # A lost or refused connection (a restart, a failover): each transaction commits whole or not at all.
+        with contextlib.suppress(Exception):  # the rollback itself may meet the dead connection
+            db.session.rollback()
         log.warning("database unavailable: %s", type(exc.orig).__name__)
-        resp = error_response(503, "unavailable", "The service is briefly unavailable; please retry.")
-        resp[0].headers["Retry-After"] = "2"
+        resp = make_response(error_response(503, "unavailable", "The service is briefly unavailable; please retry."))
+        resp.headers["Retry-After"] = "2"
         return resp
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if exc.connection_invalidated:  # a disconnect reported under another DBAPI class
+            return database_down(exc)
+        return unexpected(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, DBAPIError):  # the driver's message may quote row values (PostgreSQL's DETAIL): keep it out
+            log.error("unhandled database error on %s %s: %s", request.method, request.path, _db_error(exc))
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal", "Something went wrong on our side; nothing you sent was lost.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from televisit import clock
 from televisit.domain import appointments as st
@@ -18,7 +18,7 @@ from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, local_date, parse_instant
 from televisit.extensions import db
 from televisit.models import Appointment, Clinician, VisitType
-from televisit.services import booking, links, waitlist
+from televisit.services import booking, links, waiting_access, waitlist
 from televisit.services.availability import SlotQuery, search
 from televisit.services.calendar import appointment_ics
 from televisit.services.messages import appointment_links, settings_from
@@ -137,8 +137,10 @@ def reschedule(token: str):
 @bp.get("/join/<token>")
 def join(token: str):
     appt = _appointment(_claims("join", token))
-    opens = appt.start_at - timedelta(minutes=30)
-    return _page("join", appt, opens=_when(appt, opens), is_open=opens <= clock.now() <= appt.end_at)
+    if waiting_access.is_open(appt, clock.now()):
+        return redirect(url_for("waiting.patient_room", appointment_id=appt.id, join=token))
+    closed = appt.status not in waiting_access.OPEN_STATUSES
+    return _page("join", appt, opens=_when(appt, waiting_access.opens_at(appt)), closed=closed)
 
 
 @bp.route("/offer/<token>", methods=["GET", "POST"])

@@ -1,12 +1,15 @@
 """Server-rendered pages (issue 2: home and sign-in; the full web app comes later)."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from televisit.domain.errors import Unauthorized
+from televisit import clock
+from televisit.domain.errors import Locked, Unauthorized
 from televisit.extensions import db
 from televisit.services import auth as auth_service
 from televisit.services import catalog
+from televisit.web.patient import after_sign_in
+from televisit.web.security import lockout_policy, signin_limit
 
 bp = Blueprint("pages", __name__)
 
@@ -22,25 +25,35 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@signin_limit
 def login():
-    error = None
+    error, status, retry = None, 200, None
     if request.method == "POST":
         try:
             user = auth_service.authenticate(
-                db.session, request.form.get("email", ""), request.form.get("password", "")
+                db.session,
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                now=clock.now(),
+                lockout=lockout_policy(),
             )
-        except Unauthorized as exc:
-            error = exc.message
+        except (Unauthorized, Locked) as exc:
+            error, status, retry = exc.message, exc.status, getattr(exc, "retry_after", None)
         else:
-            session.clear()  # a fresh session at sign-in
+            session.clear()  # a fresh session at sign-in: nothing set before it carries over
             login_user(user)
-            return redirect(url_for("pages.index"))
-    return render_template("login.html", error=error, email=request.form.get("email", "")), (401 if error else 200)
+            return redirect(after_sign_in(user, request.args.get("next")))  # patients: their appointments
+    resp = make_response(render_template("login.html", error=error, email=request.form.get("email", "")), status)
+    if retry:
+        resp.headers["Retry-After"] = str(retry)
+    return resp
 
 
 @bp.post("/logout")
 def logout():
+    """Sign out of every browser (old session cookies stop working); API tokens are separate (docs/security.md)."""
     if current_user.is_authenticated:
+        auth_service.end_sessions(db.session, current_user)
         logout_user()
     session.clear()
     return redirect(url_for("pages.index"))

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from televisit import clock
+from televisit.domain.validation import is_e164
 from televisit.extensions import db
 from televisit.services import reconcile, replies
 
@@ -36,13 +37,26 @@ def twiml(text: str | None) -> Response:
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>', mimetype="text/xml")
 
 
+def _number(raw: str, max_digits: int) -> int | None:
+    """A small ASCII whole number, else None ("²".isdigit() is True, but int("²") raises)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= max_digits else None
+
+
+def _plain(raw: str, max_len: int) -> str:
+    """Provider text stored as-is, bounded and without NUL (PostgreSQL refuses it in text)."""
+    return raw.replace("\x00", "")[:max_len]
+
+
 @bp.post("/sms")
 def inbound_sms():
     require_signature()
     cfg = current_app.config
+    phone = request.form.get("From", "")
+    if not is_e164(phone):  # not a phone number (Twilio only sends E.164 here): nothing to look up or record
+        return twiml(replies.help_text(cfg["ORG_NAME"]))
     answer = replies.handle(
         db.session,
-        request.form.get("From", ""),
+        phone,
         request.form.get("Body", ""),
         now=clock.now(),
         org=cfg["ORG_NAME"],
@@ -55,15 +69,14 @@ def inbound_sms():
 @bp.post("/status")
 def delivery_status():
     require_signature()
-    msg_id = request.args.get("o", "")
-    code = request.form.get("ErrorCode", "")
-    if msg_id.isdigit() and len(msg_id) < 12:
+    msg_id = _number(request.args.get("o", ""), 11)
+    if msg_id is not None:
         reconcile.status_callback(
             db.session,
-            int(msg_id),
-            request.form.get("MessageSid", "")[:64],
-            request.form.get("MessageStatus", "")[:24],
+            msg_id,
+            _plain(request.form.get("MessageSid", ""), 64),
+            _plain(request.form.get("MessageStatus", ""), 24),
             now=clock.now(),
-            error_code=int(code) if code.isdigit() and len(code) < 8 else None,
+            error_code=_number(request.form.get("ErrorCode", ""), 7),
         )
     return Response(status=204)

@@ -141,7 +141,10 @@ def test_join_says_when_the_waiting_room_opens(app, client):
     page = _html(client.get(b.links["join"]))
     assert "The waiting room opens at Mon, Mar 8, 2027, 8:30 AM EST" in page
     clock.freeze(datetime.fromisoformat("2027-03-08T08:31:00-05:00"))
-    assert "The waiting room is open." in _html(client.get(b.links["join"]))
+    r = client.get(b.links["join"])  # open: the link leads into the waiting room, the token riding along
+    assert r.status_code == 302
+    assert r.headers["Location"] == f"/waiting-room/{b.appointment_id}?join={b.links['join'].rsplit('/', 1)[1]}"
+    assert "Before you check in" in _html(client.get(r.headers["Location"]))
     clock.freeze(datetime.fromisoformat("2027-03-08T10:00:00-05:00"))  # the visit's end: the join link is spent
     assert "This link has expired." in _html(client.get(b.links["join"]), 403)
     assert _html(client.get(b.links["view"]))  # while the view link still works for a day

@@ -76,7 +76,10 @@ def test_the_join_link_of_the_2h_sms_opens_the_waiting_room_page(sms, messaging)
     page = messaging.client.get(join)
     assert page.status_code == 200 and b"video visit" in page.data
     sms.at("2027-03-08T13:40:00+00:00")
-    assert b"waiting room is open" in messaging.client.get(join).data
+    opened = messaging.client.get(join)  # once the room is open, the link leads into it
+    assert opened.status_code == 302 and "/waiting-room/" in opened.headers["Location"]
+    room = messaging.client.get(opened.headers["Location"])
+    assert room.status_code == 200 and b"Before you check in" in room.data
 
 
 CLOCKS = [

@@ -4,15 +4,14 @@ from flask import Response, current_app, jsonify, request
 
 from televisit import clock
 from televisit.domain import appointments as st
-from televisit.domain.availability import MODES
 from televisit.domain.roles import ADMIN, PATIENT, SCHEDULER
 from televisit.domain.timezones import date_range_bounds, get_zone
 from televisit.extensions import db
 from televisit.services import booking
-from televisit.services.availability import SlotRequest
 from televisit.services.calendar import appointment_ics
 from televisit.web.api import bp
-from televisit.web.api.parse import Fields, day, ident, instant, json_body, one_of, region, text, zone_name
+from televisit.web.api.parse import Fields, day, ident, json_body, one_of, text, zone_name
+from televisit.web.api.requests import move_request, slot_request
 from televisit.web.api.serialize import appointment_json
 from televisit.web.api.slots import view_zone
 from televisit.web.auth import current_actor, roles_required
@@ -30,15 +29,7 @@ def _tz_param():
 def create_appointment():
     zone = _tz_param()  # before anything is written: a bad `tz` must not leave a booking behind
     f = Fields(json_body())
-    slot = SlotRequest(
-        visit_type_id=f.get("visit_type_id", ident, required=True),
-        clinician_id=f.get("clinician_id", ident, required=True),
-        location_id=f.get("location_id", ident, required=True),
-        mode=f.get("mode", one_of(*MODES), required=True),
-        start=f.get("start", instant, required=True),
-        patient_region=f.get("patient_region", region),
-    )
-    req = booking.BookingRequest(slot, f.get("patient_id", ident), f.get("reason", text(2000)))
+    req = booking.BookingRequest(slot_request(f), f.get("patient_id", ident), f.get("reason", text(2000)))
     f.done()
     appt = booking.book(db.session, req, actor=current_actor(), now=clock.now())
     return jsonify(appointment_json(appt, zone)), 201
@@ -80,13 +71,7 @@ def get_appointment(appointment_id: int):
 def reschedule_appointment(appointment_id: int):
     zone = _tz_param()
     f = Fields(json_body())
-    move = booking.MoveRequest(
-        start=f.get("start", instant, required=True),
-        clinician_id=f.get("clinician_id", ident),
-        location_id=f.get("location_id", ident),
-        mode=f.get("mode", one_of(*MODES)),
-        patient_region=f.get("patient_region", region),
-    )
+    move = move_request(f)
     f.done()
     appt = booking.reschedule(db.session, appointment_id, move, actor=current_actor(), now=clock.now())
     return jsonify(appointment_json(appt, zone))

@@ -10,14 +10,16 @@ from televisit.services import auth as auth_service
 from televisit.web.api import bp
 from televisit.web.api.parse import Fields, json_body, text
 from televisit.web.auth import bearer_token
+from televisit.web.security import lockout_policy, signin_limit
 
 
 @bp.post("/auth/token")
+@signin_limit
 def create_token():
     f = Fields(json_body())
     email, password = f.get("email", text(254), required=True), f.get("password", text(1024), required=True)
     f.done()
-    user = auth_service.authenticate(db.session, email, password)
+    user = auth_service.authenticate(db.session, email, password, now=clock.now(), lockout=lockout_policy())
     token, expires = auth_service.issue_token(
         db.session, user, now=clock.now(), hours=current_app.config["API_TOKEN_HOURS"]
     )

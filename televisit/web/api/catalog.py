@@ -46,7 +46,12 @@ def list_locations():
 @bp.post("/locations")
 @roles_required(ADMIN)
 def create_location():
-    f = Fields(json_body())
+    return jsonify(location_json(catalog.create_location(db.session, location_data(json_body())))), 201
+
+
+def location_data(body) -> dict:
+    """A validated location (shared with the admin pages); Invalid names every bad field."""
+    f = Fields(body)
     data = {
         "name": f.get("name", text(120), required=True),
         "city": f.get("city", text(120), required=True),
@@ -55,7 +60,7 @@ def create_location():
         "timezone": f.get("timezone", zone_name, required=True),
     }
     f.done()
-    return jsonify(location_json(catalog.create_location(db.session, data))), 201
+    return data
 
 
 def _country(raw):
@@ -72,7 +77,12 @@ def list_visit_types():
 @bp.post("/visit-types")
 @roles_required(ADMIN)
 def create_visit_type():
-    f = Fields(json_body())
+    return jsonify(visit_type_json(catalog.create_visit_type(db.session, visit_type_data(json_body())))), 201
+
+
+def visit_type_data(body) -> dict:
+    """A validated visit type (shared with the admin pages)."""
+    f = Fields(body)
     data = {
         "name": f.get("name", text(120), required=True),
         "duration_minutes": f.get("duration_minutes", bounded(5, 480), required=True),
@@ -83,7 +93,7 @@ def create_visit_type():
         "max_advance_days": f.get("max_advance_days", bounded(1, 730), default=180),
     }
     f.done()
-    return jsonify(visit_type_json(catalog.create_visit_type(db.session, data))), 201
+    return data
 
 
 @bp.get("/clinicians")
@@ -103,7 +113,12 @@ def get_clinician(clinician_id: int):
 @bp.post("/clinicians")
 @roles_required(ADMIN)
 def create_clinician():
-    f = Fields(json_body())
+    return jsonify(clinician_json(catalog.create_clinician(db.session, clinician_data(json_body())))), 201
+
+
+def clinician_data(body) -> dict:
+    """A validated clinician (shared with the admin pages)."""
+    f = Fields(body)
     data = {
         "name": f.get("name", text(120), required=True),
         "specialty": f.get("specialty", one_of(*SPECIALTIES), required=True),
@@ -113,7 +128,7 @@ def create_clinician():
         "phone": f.get("phone", phone),
     }
     f.done()
-    return jsonify(clinician_json(catalog.create_clinician(db.session, data))), 201
+    return data
 
 
 @bp.get("/clinicians/<int:clinician_id>/availability")
@@ -127,12 +142,13 @@ def put_availability(clinician_id: int):
     f = Fields(json_body())
     raw = f.get("rules", list_of(lambda r: r, max_len=200, unique=False), required=True)
     f.done()
-    rules = [_rule(i, r) for i, r in enumerate(raw)]
+    rules = [parse_rule(i, r) for i, r in enumerate(raw)]
     clinician = catalog.set_availability(db.session, clinician_id, rules)
     return jsonify({"rules": [rule_json(r) for r in clinician.rules]})
 
 
-def _rule(i: int, raw) -> catalog.RuleInput:
+def parse_rule(i: int, raw) -> catalog.RuleInput:
+    """One weekly rule of PUT /availability (shared with the scheduler's availability form)."""
     if not isinstance(raw, dict):
         raise Invalid({f"rules[{i}]": "expected an object"})
     f = Fields(raw)

@@ -138,6 +138,9 @@ SCHEMAS = {
             "sequence": {"type": "integer", "minimum": 0},
             "created_at": INSTANT,
             "updated_at": INSTANT,
+            "checked_in_at": _nullable(INSTANT),
+            "admitted_at": _nullable(INSTANT),
+            "ended_at": _nullable(INSTANT),
         },
         [
             "id",
@@ -171,6 +174,8 @@ def _errors(*codes: int) -> dict:
         404: "Not found",
         409: "Conflict (code slot_unavailable for a taken or invalid slot)",
         422: "Invalid fields",
+        429: "Too many attempts (code rate_limited or locked); retry after the Retry-After header's seconds",
+        503: "Briefly unavailable (code unavailable, e.g. the database restarting); retry after Retry-After seconds",
     }
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": _ref("Error")}}} for c in codes}
 
@@ -184,6 +189,7 @@ def _body(schema: dict, required: bool = True) -> dict:
 
 
 def _op(summary: str, responses: dict, *, params=(), body=None, secured=True, tag="") -> dict:
+    responses = {**responses, **_errors(503)}  # any operation may meet a database restart
     op = {"summary": summary, "responses": responses, "parameters": list(params), "tags": [tag] if tag else []}
     if body:
         op["requestBody"] = body
@@ -203,9 +209,10 @@ DATE = {"type": "string", "format": "date"}
 
 
 def _paths() -> dict:
+    from televisit.web.api import openapi_audit
     from televisit.web.api.openapi_paths import paths
 
-    return paths()
+    return {**paths(), **openapi_audit.paths()}
 
 
 def document() -> dict:

@@ -143,7 +143,7 @@ def _people() -> dict:
         "/auth/token": {
             "post": _op(
                 "Sign in for a bearer token",
-                {**_ok(200, token_out), **_errors(400, 401, 422)},
+                {**_ok(200, token_out), **_errors(400, 401, 422, 429)},
                 body=_body(token_in),
                 secured=False,
                 tag="auth",

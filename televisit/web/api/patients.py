@@ -16,7 +16,13 @@ from televisit.web.auth import current_actor, roles_required
 @bp.post("/patients")
 @roles_required(ADMIN, SCHEDULER)
 def create_patient():
-    f = Fields(json_body())
+    data = patient_data(json_body())
+    return jsonify(patient_json(patients.create_patient(db.session, data, now=clock.now()))), 201
+
+
+def patient_data(body) -> dict:
+    """A validated new patient (shared with the scheduler's register form)."""
+    f = Fields(body)
     data = {
         "name": f.get("name", text(120), required=True),
         "email": f.get("email", email, required=True),
@@ -27,7 +33,7 @@ def create_patient():
         "email_opt_in": f.get("email_opt_in", boolean, default=True),
     }
     f.done()
-    return jsonify(patient_json(patients.create_patient(db.session, data, now=clock.now()))), 201
+    return data
 
 
 @bp.get("/patients/<int:patient_id>")

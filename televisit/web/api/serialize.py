@@ -108,4 +108,12 @@ def appointment_json(a, zone: ZoneInfo | None = None) -> dict:
         "sequence": a.sequence,
         "created_at": render(a.created_at, utc),
         "updated_at": render(a.updated_at, utc),
+        # the virtual waiting room (additive; null until the step happens)
+        "checked_in_at": _maybe(a.checked_in_at, zone),
+        "admitted_at": _maybe(a.admitted_at, zone),
+        "ended_at": _maybe(a.ended_at, zone),
     }
+
+
+def _maybe(instant, zone: ZoneInfo) -> str | None:
+    return render(instant, zone) if instant else None

@@ -1,0 +1,141 @@
+// The clinician's dashboard: live waiting list, admit / no-show / running late / end visit, messages, video.
+
+import { renderList, tickMinutes } from "./clinic_list.js";
+import { connect, el, errorText, request, wallTime } from "./live.js";
+import { VideoCall } from "./video.js";
+
+const $ = (id) => document.getElementById(id);
+const STATUS_TEXT = { offline: "Offline", available: "Available", in_visit: "In a visit", running_late: "Running late" };
+const state = { items: [], receivedAt: Date.now(), call: null, visitId: null, names: {} };
+
+function alertText(text) {
+  const item = el("p", { className: "error", textContent: text });
+  $("alerts").prepend(item);
+  setTimeout(() => item.remove(), 30000);
+}
+
+function renderStatus(status) {
+  const s = typeof status === "string" ? { status } : status || {};
+  const text = STATUS_TEXT[s.status] || "—";
+  $("my-status").textContent = s.status === "running_late" && s.minutes ? `${text} by ${s.minutes} min` : text;
+}
+
+function render() {
+  renderList({ items: state.items, receivedAt: state.receivedAt, actions, busy: Boolean(state.visitId) });
+  const select = $("reply-to");
+  const chosen = select.value;
+  select.replaceChildren(...state.items.map((i) => el("option", { value: i.appointment_id, textContent: i.name })));
+  if (chosen) select.value = chosen;
+}
+
+function setList(list) {
+  const items = [...(list && list.in_visit ? [list.in_visit] : []), ...((list && list.patients) || [])];
+  state.items = items;
+  state.receivedAt = Date.now();
+  items.forEach((i) => (state.names[i.appointment_id] = i.name));
+  render();
+}
+
+async function act(event, payload) {
+  const ack = await request(socket, event, payload);
+  if (!ack.ok) alertText(errorText(ack));
+  return ack;
+}
+
+async function openVideo(item) {
+  if (state.call && state.visitId === item.appointment_id && state.call.state !== "ended") return;
+  if (state.call) state.call.close();
+  state.visitId = item.appointment_id;
+  $("video-title").textContent = `Video visit with ${item.name}`;
+  state.call = new VideoCall({ socket, appointmentId: item.appointment_id, role: "clinician", root: $("video") });
+  render();
+  await state.call.start();
+  $("video-title").focus();
+}
+
+async function endVisit(item) {
+  const id = item ? item.appointment_id : state.visitId;
+  const ack = await act("end_visit", { appointment_id: id });
+  if (ack.ok && id === state.visitId) closeVideo("Visit ended.");
+}
+
+function closeVideo(text) {
+  if (state.call) state.call.close(text);
+  state.call = null;
+  state.visitId = null;
+  $("video").hidden = true;
+  render();
+}
+
+const actions = {
+  admit: async (item) => (await act("admit", { appointment_id: item.appointment_id })).ok && openVideo(item),
+  noShow: async (item) => {
+    if (window.confirm(`Mark ${item.name} as a no-show?`)) await act("no_show", { appointment_id: item.appointment_id });
+  },
+  message: (item) => {
+    $("reply-to").value = String(item.appointment_id);
+    $("reply-text").focus();
+  },
+  openVideo,
+  endVisit,
+};
+
+function message(m) {
+  const name = m.name || state.names[m.appointment_id] || `Appointment ${m.appointment_id}`;
+  const who = m.sender === "clinic" ? `You → ${name}` : name;
+  const time = wallTime(m.at);
+  return el("li", { className: `message from-${m.sender}` },
+    el("strong", { textContent: who }), time ? ` (${time})` : "", `: ${m.text}`);
+}
+
+function setMessages(messages) {
+  $("messages").replaceChildren(...messages.map(message));
+  $("messages-empty").hidden = messages.length > 0;
+}
+
+function addMessage(m) {
+  $("messages").append(message(m));
+  $("messages-empty").hidden = true;
+}
+
+async function sendReply(event) {
+  event.preventDefault();
+  const id = Number($("reply-to").value);
+  const text = $("reply-text").value.trim();
+  if (!id || !text) return;
+  const ack = await act("send_message", { appointment_id: id, text });
+  if (ack.ok) {
+    addMessage({ appointment_id: id, sender: "clinic", text, at: ack.at });
+    $("reply-text").value = "";
+  }
+}
+
+async function runningLate(event) {
+  event.preventDefault();
+  const minutes = Number($("late-minutes").value);
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > 240) return alertText("Minutes must be a whole number from 0 to 240.");
+  const ack = await act("running_late", { minutes });
+  if (ack.ok) renderStatus(ack.status || (minutes ? { status: "running_late", minutes } : { status: "available" }));
+}
+
+async function joinClinic() {
+  const ack = await act("join_clinic", {});
+  if (!ack.ok) return;
+  setList(ack.waiting_list);
+  setMessages(ack.messages || []);
+  renderStatus(ack.status);
+  if (state.call) state.call.rejoin();
+}
+
+const socket = connect({ banner: $("banner"), onConnect: joinClinic });
+socket.on("waiting_list", setList);
+socket.on("clinician_status", renderStatus);
+socket.on("patient_message", (m) => addMessage({ sender: "patient", ...m }));
+socket.on("visit_ended", (v) => v.appointment_id === state.visitId && closeVideo("Visit ended."));
+socket.on("alert", (a) => alertText(a.message || `Alert for appointment ${a.appointment_id}`));
+
+$("reply-form").addEventListener("submit", sendReply);
+$("late-form").addEventListener("submit", runningLate);
+$("end-visit").addEventListener("click", () => endVisit(null));
+$("video-title").tabIndex = -1;
+setInterval(() => tickMinutes(state.items, state.receivedAt), 30000);

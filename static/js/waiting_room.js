@@ -1,0 +1,154 @@
+// The patient's waiting room: pre-visit check, check-in, place in line, messages, then the video visit.
+
+import { connect, el, errorText, request, wallTime } from "./live.js";
+import { setupMediaCheck } from "./media_check.js";
+import { VideoCall } from "./video.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("room");
+const appointmentId = Number(root.dataset.appointmentId);
+const saved = `televisit.checkin.${appointmentId}`; // region and consent, to check in again after a reload
+const page = { phase: "precheck", call: null, checkin: JSON.parse(sessionStorage.getItem(saved) || "null") };
+const media = setupMediaCheck({ button: $("media-test"), preview: $("preview"), status: $("media-status") });
+
+const STATUS_TEXT = {
+  offline: "Not online yet",
+  available: "Available",
+  in_visit: "With another patient",
+  running_late: "Running late",
+};
+
+function show(phase) {
+  page.phase = phase;
+  root.dataset.phase = phase;
+  $("precheck").hidden = phase !== "precheck";
+  $("queue").hidden = phase !== "queue";
+  $("video").hidden = phase !== "visit";
+  $("ended").hidden = phase !== "ended";
+}
+
+function say(node, text) {
+  node.textContent = text || "";
+  node.hidden = !text;
+}
+
+function renderStatus(status) {
+  const s = typeof status === "string" ? { status } : status || {};
+  const text = STATUS_TEXT[s.status] || "—";
+  $("clinician-status").textContent = s.status === "running_late" && s.minutes ? `${text} by ${s.minutes} min` : text;
+}
+
+function renderQueue(q) {
+  if (!q) return;
+  $("position").textContent = q.position === 1 ? "You're next" : q.position ? `${q.position}` : "—";
+  const eta = Number(q.eta_minutes);
+  $("eta").textContent = Number.isFinite(eta) ? (eta <= 0 ? "Any moment now" : `About ${eta} min`) : "—";
+  if (q.clinician_status) renderStatus({ status: q.clinician_status, minutes: q.late_minutes });
+}
+
+function message(m) {
+  const time = wallTime(m.at);
+  return el("li", { className: `message from-${m.sender}` },
+    el("strong", { textContent: m.sender === "clinic" ? "Clinic" : "You" }), time ? ` (${time})` : "", `: ${m.text}`);
+}
+
+function addMessage(m) {
+  $("messages").append(message(m));
+}
+
+async function checkIn() {
+  const body = { appointment_id: appointmentId, ...(page.checkin || {}) };
+  const ack = await request(socket, "check_in", body);
+  if (!ack.ok) {
+    if (page.phase === "precheck") {
+      say($("precheck-error"), errorText(ack));
+      $("check-in").disabled = false;
+    } else say($("notice"), errorText(ack));
+    return false;
+  }
+  sessionStorage.setItem(saved, JSON.stringify(page.checkin || {}));
+  if (ack.status === "in_visit") return startVisit(); // admitted while this page was away
+  if (page.phase === "precheck") media.release(); // the camera opens again for the visit itself
+  if (page.phase !== "visit") show("queue");
+  renderQueue(ack.queue);
+  const history = (ack.messages || []).filter((m) => m.appointment_id === appointmentId);
+  $("messages").replaceChildren(...history.map(message));
+  return true;
+}
+
+async function submitPrecheck(event) {
+  event.preventDefault();
+  const region = $("region").value;
+  const consent = $("consent").checked;
+  if (!region || !consent) {
+    say($("precheck-error"), !region ? "Please choose where you are right now." : "Please agree to a video visit to check in.");
+    (!region ? $("region") : $("consent")).focus();
+    return;
+  }
+  say($("precheck-error"), "");
+  $("check-in").disabled = true;
+  page.checkin = { region, consent };
+  const pre = await request(socket, "precheck", { appointment_id: appointmentId, region, consent });
+  if (!pre.ok && pre.error.code !== "timeout") {
+    say($("precheck-error"), errorText(pre));
+    $("check-in").disabled = false;
+    return;
+  }
+  if (pre.ok && pre.licensed === false) say($("notice"), pre.message);
+  if (await checkIn()) $("queue-title").focus();
+}
+
+async function sendMessage(event) {
+  event.preventDefault();
+  const text = $("message-text").value.trim();
+  if (!text) return;
+  const ack = await request(socket, "message", { appointment_id: appointmentId, text });
+  if (!ack.ok) return say($("message-error"), errorText(ack));
+  say($("message-error"), "");
+  addMessage({ sender: "patient", text, at: ack.at });
+  $("message-text").value = "";
+}
+
+function startVisit() {
+  if (page.phase === "visit" || page.phase === "ended") return true;
+  media.release();
+  show("visit");
+  page.call = page.call || new VideoCall({ socket, appointmentId, role: "patient", root: $("video") });
+  page.call.start();
+  return true;
+}
+
+function endVisit(status) {
+  if (page.call) page.call.close();
+  sessionStorage.removeItem(saved);
+  $("ended-title").textContent = status === "no_show" ? "This visit was marked as missed" : "Your visit has ended";
+  $("ended-text").textContent =
+    status === "no_show" ? "Please contact the clinic to book another time." : "Thank you. You can close this page.";
+  show("ended");
+}
+
+// After every (re)connection the server knows nothing of this socket: check in again, or rejoin the visit
+// (on the first connection a visit is being joined already).
+let connections = 0;
+function resume() {
+  connections += 1;
+  if (page.phase === "queue") checkIn();
+  else if (connections === 1) return;
+  else if (page.phase === "visit" && page.call) page.call.rejoin();
+}
+
+const socket = connect({ join: root.dataset.join, banner: $("banner"), onConnect: resume });
+socket.on("queue", (q) => q.appointment_id === appointmentId && renderQueue(q));
+socket.on("clinician_status", renderStatus);
+socket.on("clinic_message", (m) => m.appointment_id === appointmentId && addMessage({ sender: "clinic", ...m }));
+socket.on("notice", (n) => n.appointment_id === appointmentId && say($("notice"), n.message));
+socket.on("admitted", (a) => a.appointment_id === appointmentId && startVisit());
+socket.on("visit_ended", (v) => v.appointment_id === appointmentId && endVisit(v.status));
+
+$("precheck-form").addEventListener("submit", submitPrecheck);
+$("message-form").addEventListener("submit", sendMessage);
+$("queue-title").tabIndex = -1;
+
+const status = root.dataset.status; // a reload keeps the patient where they were
+if (status === "in_visit") startVisit();
+else show(status === "checked_in" ? "queue" : "precheck");

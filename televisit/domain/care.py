@@ -1,0 +1,190 @@
+"""Finding care (pure): what a patient can ask for, times grouped by their own day, and refusals in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from televisit.domain.errors import DomainError, Forbidden
+from televisit.domain.formatting import format_date, format_time, format_when
+from televisit.domain.regions import CHOICES as REGION_CHOICES
+from televisit.domain.timezones import local_date, parse_instant, to_local
+
+
+@dataclass(frozen=True)
+class Need:
+    """Something a patient can book: `key` in URLs, the visit type it books, whether an intake comes first."""
+
+    key: str
+    label: str
+    hint: str
+    visit_type_name: str
+    intake: bool
+
+
+NEEDS = (
+    Need(
+        "new",
+        "New consultation",
+        "A first visit about a spine tumor or scan finding.",
+        "New patient consultation",
+        True,
+    ),
+    Need(
+        "second-opinion", "Second opinion", "You have a diagnosis or plan: hear another view.", "Second opinion", True
+    ),
+    Need("follow-up", "Follow-up", "You are already under our care.", "Follow-up", False),
+    Need("imaging", "Imaging review", "Go through your MRI or CT results (by video).", "Imaging review", False),
+)
+MODES = (("virtual", "Video visit"), ("in_person", "In person"))
+NEEDS_INTAKE_UNTIL = ("booked", "checked_in", "in_visit", "completed")  # any such visit: no intake needed
+
+
+class IntakeRequired(Forbidden):
+    """A first consultation or second opinion needs the intake questions answered first."""
+
+    code = "intake_required"
+
+
+class UrgentOpen(Forbidden):
+    """Red flags in the intake: routine booking is stopped until the team has been in touch."""
+
+    code = "urgent"
+
+
+def need_for(key: str | None) -> Need | None:
+    """The need with this key, or None."""
+    return next((n for n in NEEDS if n.key == key), None)
+
+
+@dataclass(frozen=True)
+class CareQuery:
+    """What the patient is looking for: the need, video or in person, which site, where they will be."""
+
+    need: Need
+    mode: str
+    location_id: int | None = None
+    region: str | None = None
+
+    def params(self, pick: Pick | None = None) -> dict:
+        """The query (and a picked time) as URL parameters, for links and forms that keep it."""
+        out = {"need": self.need.key, "mode": self.mode}
+        if self.location_id:
+            out["site"] = self.location_id
+        if self.region:
+            out["region"] = self.region
+        return out | (pick.params() if pick else {})
+
+
+def _id(text: object) -> int | None:
+    return int(text) if isinstance(text, str) and text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+def parse_care(args: Mapping, default_region: str | None) -> tuple[CareQuery | None, dict[str, str]]:
+    """A care query from URL parameters, or None and field errors."""
+    errors: dict[str, str] = {}
+    need = need_for(args.get("need"))
+    mode = args.get("mode") or ""
+    if need is None:
+        errors["need"] = "Choose what you need."
+    if mode not in dict(MODES):
+        errors["mode"] = "Choose a video visit or in person."
+    site = args.get("site") or ""
+    location_id = _id(site)
+    if site and location_id is None:
+        errors["site"] = "Choose a site from the list."
+    region = (args.get("region") or default_region or "") if mode == "virtual" else ""
+    if mode == "virtual" and region not in dict(REGION_CHOICES):
+        errors["region"] = "Choose where you will be during the video visit."
+    if errors:
+        return None, errors
+    return CareQuery(need, mode, location_id, region or None), {}
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The time a patient picked: whose, where and when."""
+
+    clinician_id: int
+    location_id: int
+    start: datetime
+
+    def params(self) -> dict:
+        """The pick as URL parameters."""
+        return {"clinician": self.clinician_id, "location": self.location_id, "start": self.start.isoformat()}
+
+
+def parse_pick(args: Mapping) -> Pick | None:
+    """The picked time from parameters, or None when anything is missing or malformed."""
+    clinician_id, location_id = _id(args.get("clinician")), _id(args.get("location"))
+    try:
+        start = parse_instant(args.get("start") or "")
+    except ValueError:
+        return None
+    if clinician_id is None or location_id is None:
+        return None
+    return Pick(clinician_id, location_id, start)
+
+
+@dataclass(frozen=True)
+class TimeLabel:
+    """How one start reads: the patient's own clock, and the site's when it shows a different time."""
+
+    own: str
+    site: str | None
+
+
+def time_label(instant: datetime, own_zone: ZoneInfo, site_zone: ZoneInfo, locale: str) -> TimeLabel:
+    """The patient's time; the site's time too (with its date when that differs) when the clocks differ."""
+    own = format_time(instant, own_zone, locale)
+    here, there = to_local(instant, own_zone), to_local(instant, site_zone)
+    if here.utcoffset() == there.utcoffset() and here.tzname() == there.tzname():
+        return TimeLabel(own, None)
+    same_day = here.date() == there.date()
+    site = format_time(instant, site_zone, locale) if same_day else format_when(instant, site_zone, locale)
+    return TimeLabel(own, site)
+
+
+def day_heading(day: date, locale: str) -> str:
+    """'Mon, Mar 8, 2027' (US) or 'Mon 8 Mar 2027' (UK) for a local date."""
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("UTC"))
+    return format_date(noon, ZoneInfo("UTC"), locale)
+
+
+def by_day(items: list, start_of, zone: ZoneInfo) -> list[tuple[date, list]]:
+    """`items` (sorted by start) grouped by the local date of `start_of(item)` in `zone`."""
+    return [(day, list(group)) for day, group in groupby(items, key=lambda i: local_date(start_of(i), zone))]
+
+
+# Refusals, by DomainError reason (slot problems) or code, in the words a patient reads.
+REASON_TEXT = {
+    "taken": "Sorry, someone has just booked that time. Here are the times that are free now.",
+    "too_soon": "That time is too soon to book online: this visit needs more notice. Please choose a later time.",
+    "too_far": "That time is too far ahead to book yet. Please choose an earlier time.",
+    "not_licensed": (
+        "This clinician can't see you by video where you'll be: they are not licensed in your region. "
+        "Choose another time below, or an in-person visit."
+    ),
+    "outside_hours": "That time is no longer offered. Please choose one of the times below.",
+    "time_off": "The clinician is away at that time. Please choose another time.",
+    "not_offered": "That clinician does not offer this kind of visit. Please choose one of the times below.",
+    "mode_not_offered": "This visit is not offered that way. Please choose video or in person again.",
+}
+CODE_TEXT = {
+    "conflict": None,  # its own message says what state the visit is in
+    "not_found": "We couldn't find that appointment.",
+    "forbidden": "You can't do that for this appointment.",
+    "invalid": "Some details were missing or wrong; please check and try again.",
+}
+
+
+def refusal_text(exc: DomainError) -> str:
+    """A friendly sentence for a refused booking, move or cancel."""
+    if exc.reason in REASON_TEXT:
+        return REASON_TEXT[exc.reason]
+    if exc.code == "invalid" and "patient_region" in exc.fields:
+        return "For a video visit, tell us where you will be (your state or country)."
+    return CODE_TEXT.get(exc.code) or exc.message

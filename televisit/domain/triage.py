@@ -1,0 +1,141 @@
+"""First-visit intake (pure): the questions a spine tumor clinic asks, their validation, and the red flags.
+
+A red flag (new loss of bowel or bladder control, new weakness or trouble walking, numbness in the saddle
+area, rapidly worsening pain or numbness) can mean spinal cord or cauda equina compression: routine
+booking stops and the patient is told to seek emergency care now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+# (value, label) pairs, in the order shown.
+SYMPTOMS = (
+    ("back_neck_pain", "Back or neck pain"),
+    ("radiating_pain", "Pain spreading into an arm or leg"),
+    ("numbness", "Numbness or tingling"),
+    ("weakness", "Weakness in an arm or leg"),
+    ("walking", "Trouble walking or with balance"),
+    ("bladder_bowel", "Problems controlling bladder or bowel"),
+    ("lump", "A lump or swelling"),
+    ("scan_finding", "Something found on a scan, without symptoms"),
+    ("other", "Something else"),
+)
+URGENT = (
+    ("bladder_bowel", "New loss of bladder or bowel control (or you cannot pass urine)"),
+    ("weakness_walking", "New weakness in your legs or arms, or new trouble walking"),
+    ("saddle_numbness", "New numbness in the saddle area (between the legs, buttocks, inner thighs)"),
+    ("rapid_worsening", "Pain or numbness that is getting worse quickly (over hours or days)"),
+    ("none", "None of these"),
+)
+SINCE = (
+    ("days", "Less than a week"),
+    ("weeks", "1 to 4 weeks"),
+    ("months", "1 to 3 months"),
+    ("quarter_year", "3 to 12 months"),
+    ("years", "More than a year"),
+)
+COURSE = (
+    ("better", "Getting better"),
+    ("same", "About the same"),
+    ("slowly_worse", "Slowly getting worse"),
+    ("rapidly_worse", "Getting worse quickly (over hours or days)"),
+)
+DAILY_LIFE = (
+    ("none", "Not at all"),
+    ("mild", "A little: I manage my usual activities"),
+    ("moderate", "Quite a lot: some things I can no longer do"),
+    ("severe", "Severely: I need help with everyday tasks"),
+)
+YES_NO = (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
+RED_FLAGS = {
+    "bladder_bowel": "new loss of bladder or bowel control",
+    "weakness_walking": "new weakness or trouble walking",
+    "saddle_numbness": "numbness in the saddle area",
+    "rapid_worsening": "rapidly worsening pain or numbness",
+}
+PAIN_OR_NUMBNESS = frozenset({"back_neck_pain", "radiating_pain", "numbness"})
+MAX_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class IntakeAnswers:
+    """One patient's answers, already validated."""
+
+    symptoms: tuple[str, ...]
+    urgent: tuple[str, ...]
+    since: str
+    course: str
+    daily_life: str
+    prior_tumor: str
+    family_history: str
+    details: str = ""
+    prior_tumor_details: str = ""
+    family_details: str = ""
+
+    def as_dict(self) -> dict:
+        """Plain data to store."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def _values(choices) -> frozenset[str]:
+    return frozenset(value for value, _ in choices)
+
+
+def _one(form: Mapping, name: str, choices, errors: dict, message: str) -> str:
+    value = form.get(name) or ""
+    if value not in _values(choices):
+        errors[name] = message
+    return value
+
+
+def _many(values: list[str], choices) -> tuple[str, ...]:
+    allowed = _values(choices)
+    return tuple(v for v, _ in choices if v in set(values) and v in allowed)
+
+
+def _text(form: Mapping, name: str, errors: dict) -> str:
+    text = (form.get(name) or "").strip()
+    if len(text) > MAX_TEXT:
+        errors[name] = f"Please keep this under {MAX_TEXT} characters."
+    return text
+
+
+def parse_intake(form: Mapping, symptoms: list[str], urgent: list[str]) -> tuple[IntakeAnswers | None, dict]:
+    """Answers from a submitted form (`symptoms`/`urgent`: the checked boxes), or None and field errors."""
+    errors: dict[str, str] = {}
+    chosen = _many(symptoms, SYMPTOMS)
+    if not chosen:
+        errors["symptoms"] = "Choose at least one, or “Something found on a scan” or “Something else”."
+    flags = _many(urgent, URGENT)
+    if not flags:
+        errors["urgent"] = "Tick any that apply, or “None of these”."
+    elif "none" in flags and len(flags) > 1:
+        errors["urgent"] = "You ticked “None of these” and a symptom: please check your answer."
+    answers = IntakeAnswers(
+        symptoms=chosen,
+        urgent=flags,
+        since=_one(form, "since", SINCE, errors, "Choose when it started."),
+        course=_one(form, "course", COURSE, errors, "Choose whether it is getting worse."),
+        daily_life=_one(form, "daily_life", DAILY_LIFE, errors, "Choose how it affects your daily life."),
+        prior_tumor=_one(form, "prior_tumor", YES_NO, errors, "Choose yes, no or not sure."),
+        family_history=_one(form, "family_history", YES_NO, errors, "Choose yes, no or not sure."),
+        details=_text(form, "details", errors),
+        prior_tumor_details=_text(form, "prior_tumor_details", errors),
+        family_details=_text(form, "family_details", errors),
+    )
+    return (None, errors) if errors else (answers, {})
+
+
+def red_flags(answers: IntakeAnswers) -> tuple[str, ...]:
+    """The red flags these answers raise (keys of RED_FLAGS), in a fixed order; empty when none."""
+    found = {flag for flag in answers.urgent if flag in RED_FLAGS}
+    if answers.course == "rapidly_worse" and PAIN_OR_NUMBNESS & set(answers.symptoms):
+        found.add("rapid_worsening")
+    return tuple(flag for flag in RED_FLAGS if flag in found)
+
+
+def describe(flags: tuple[str, ...] | list[str]) -> list[str]:
+    """Plain-language names of red flags, for staff and the urgent page."""
+    return [RED_FLAGS[f] for f in flags if f in RED_FLAGS]

@@ -1,0 +1,275 @@
+"""Waiting-room reads and the payloads they become: the line, queues, the waiting list, clinician status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from televisit.domain import appointments as st
+from televisit.domain import waiting_room as wr
+from televisit.domain.formatting import format_time, locale_for
+from televisit.domain.timezones import get_zone, local_date, render
+from televisit.models import Appointment, Clinician, ClinicianPresence, SocketPresence, WaitingMessage
+
+NEAR = timedelta(days=1)  # a line is one local day; this bounds the rows read to find it
+HISTORY = 50  # messages handed back on (re)joining
+
+
+@dataclass(frozen=True)
+class Emit:
+    """One Socket.IO event to send to a room (or rooms) once the transaction has committed."""
+
+    event: str
+    data: dict
+    room: str | list[str]
+    skip_sid: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a use case hands back: the ack for the caller, the events to emit, the rooms the caller joins."""
+
+    ack: dict
+    emits: list[Emit] = field(default_factory=list)
+    rooms: list[str] = field(default_factory=list)
+
+
+def appt_room(appointment_id: int) -> str:
+    """The patient's sockets for one appointment."""
+    return f"appt:{appointment_id}"
+
+
+def line_room(clinician_id: int) -> str:
+    """Every checked-in patient socket of a clinician."""
+    return f"line:{clinician_id}"
+
+
+def clinic_room(clinician_id: int) -> str:
+    """The clinician's dashboard sockets (and staff watching it)."""
+    return f"clinic:{clinician_id}"
+
+
+def visit_room(appointment_id: int) -> str:
+    """Both sides of an open visit."""
+    return f"visit:{appointment_id}"
+
+
+def lock_clinician(session: Session, clinician_id: int) -> None:
+    """Serialize changes to one clinician's line (FOR NO KEY UPDATE: bookings' FK checks still pass)."""
+    stmt = select(Clinician.id).where(Clinician.id == clinician_id).with_for_update(key_share=True)
+    session.execute(stmt)
+
+
+def zone_of(appt: Appointment):
+    """The appointment location's zone."""
+    return get_zone(appt.location.timezone)
+
+
+def waiting(appt: Appointment) -> wr.Waiting:
+    """The domain view of a checked-in appointment."""
+    return wr.Waiting(appt.id, appt.start_at, appt.end_at)
+
+
+def _checked_in_near(session: Session, clinician_id: int, around: datetime) -> list[Appointment]:
+    stmt = select(Appointment).where(
+        Appointment.clinician_id == clinician_id,
+        Appointment.status == st.CHECKED_IN,
+        Appointment.start_at >= around - NEAR,
+        Appointment.start_at <= around + NEAR,
+    )
+    return list(session.scalars(stmt))
+
+
+def _line_from(appts: list[Appointment], day: date) -> list[Appointment]:
+    by_id = {a.id: a for a in appts}
+    line = wr.same_day_line(((waiting(a), zone_of(a)) for a in by_id.values()), day)
+    return [by_id[w.appointment_id] for w in line]
+
+
+def line_appointments(session: Session, clinician_id: int, day: date, around: datetime) -> list[Appointment]:
+    """The checked-in appointments of the clinician whose start is on local `day`, in line order."""
+    return _line_from(_checked_in_near(session, clinician_id, around), day)
+
+
+def line_of(session: Session, appt: Appointment) -> list[wr.Waiting]:
+    """The line `appt` is (or would be) in: its clinician's checked-in visits on its local day."""
+    day = local_date(appt.start_at, zone_of(appt))
+    return [waiting(a) for a in line_appointments(session, appt.clinician_id, day, appt.start_at)]
+
+
+def lines_now(session: Session, clinician_id: int, now: datetime) -> list[list[wr.Waiting]]:
+    """Every line of the clinician with someone checked in around `now` (normally just today's)."""
+    days = {}
+    for a in _checked_in_near(session, clinician_id, now):
+        days.setdefault(local_date(a.start_at, zone_of(a)), []).append(waiting(a))
+    return [wr.line_order(items) for _, items in sorted(days.items())]
+
+
+def late_minutes(session: Session, clinician_id: int) -> int:
+    """How late the clinician said they are running (0 = on time)."""
+    row = session.get(ClinicianPresence, clinician_id)
+    return row.late_minutes if row else 0
+
+
+def visit_in_progress(session: Session, clinician_id: int, now: datetime) -> Appointment | None:
+    """The clinician's open visit, if any (visits left open for over a day are not counted)."""
+    stmt = (
+        select(Appointment)
+        .where(
+            Appointment.clinician_id == clinician_id,
+            Appointment.status == st.IN_VISIT,
+            Appointment.start_at >= now - NEAR,
+        )
+        .order_by(Appointment.admitted_at.desc(), Appointment.id.desc())
+    )
+    return session.scalars(stmt).first()
+
+
+def online(session: Session, clinician_id: int) -> bool:
+    """True while one of the clinician's dashboard sockets is connected."""
+    stmt = select(SocketPresence.sid).where(
+        SocketPresence.clinician_id == clinician_id, SocketPresence.kind == "clinic"
+    )
+    return session.scalars(stmt.limit(1)).first() is not None
+
+
+def status_of(session: Session, clinician_id: int, now: datetime) -> dict:
+    """The clinician's status payload: {"status", "minutes"?}."""
+    return wr.clinician_status(
+        in_visit=visit_in_progress(session, clinician_id, now) is not None,
+        late_minutes=late_minutes(session, clinician_id),
+        online=online(session, clinician_id),
+    )
+
+
+def licensed(session: Session, appt: Appointment) -> bool | None:
+    """Whether the clinician is licensed where the patient is (said at check-in, else at booking)."""
+    clinician = session.get(Clinician, appt.clinician_id)
+    return wr.region_licensed(clinician.licenses, appt.check_in_region or appt.patient_region)
+
+
+@dataclass(frozen=True)
+class ClinicianNow:
+    """What every payload about a clinician's line needs, read once per change."""
+
+    late: int
+    current: Appointment | None
+    online: bool
+
+    @property
+    def status(self) -> dict:
+        return wr.clinician_status(in_visit=self.current is not None, late_minutes=self.late, online=self.online)
+
+
+def clinician_now(session: Session, clinician_id: int, now: datetime) -> ClinicianNow:
+    """The clinician's lateness, open visit and presence."""
+    return ClinicianNow(
+        late_minutes(session, clinician_id),
+        visit_in_progress(session, clinician_id, now),
+        online(session, clinician_id),
+    )
+
+
+def queue_emits(
+    session: Session, clinician_id: int, line: list[wr.Waiting], now: datetime, state: ClinicianNow | None = None
+) -> list[Emit]:
+    """A `queue` event for every appointment in `line`, each to its own patient."""
+    if not line:
+        return []
+    state = state or clinician_now(session, clinician_id, now)
+    c = state.current
+    left = wr.visit_minutes_left(c.admitted_at, c.start_at, c.end_at, now) if c else 0
+    status = state.status["status"]
+    places = wr.queue_positions(line, now=now, visit_left=left, late=state.late)
+    return [
+        Emit(
+            "queue",
+            {
+                "appointment_id": w.appointment_id,
+                "position": position,
+                "eta_minutes": eta,
+                "clinician_status": status,
+                "late_minutes": state.late,
+            },
+            appt_room(w.appointment_id),
+        )
+        for w, (position, eta) in zip(line, places, strict=True)
+    ]
+
+
+def _connected_ids(session: Session, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    stmt = select(SocketPresence.appointment_id).where(
+        SocketPresence.appointment_id.in_(ids), SocketPresence.kind == "patient"
+    )
+    return set(session.scalars(stmt))
+
+
+def _item(a: Appointment, connected: set[int], licenses: list, now: datetime) -> dict:
+    zone, region = zone_of(a), a.check_in_region or a.patient_region
+    locale = locale_for(a.location.region, a.location.timezone)  # the site's clock, as the clinic reads it
+    return {
+        "appointment_id": a.id,
+        "name": a.patient.name,
+        "start": render(a.start_at, zone),
+        "start_label": format_time(a.start_at, zone, locale),
+        "checked_in_at": render(a.checked_in_at, zone) if a.checked_in_at else None,
+        "checked_in_label": format_time(a.checked_in_at, zone, locale) if a.checked_in_at else None,
+        "waiting_minutes": wr.waiting_minutes(a.checked_in_at, now),
+        "connected": a.id in connected,
+        "status": a.status,
+        "region": region,
+        "licensed": wr.region_licensed(licenses, region),
+        "location_id": a.location_id,
+        "mode": a.mode,
+    }
+
+
+def waiting_list(session: Session, clinician_id: int, now: datetime, current: Appointment | None = None) -> dict:
+    """The clinician's line today (next first), and the visit in progress (`in_visit`, or None)."""
+    near = _checked_in_near(session, clinician_id, now)
+    today = {local_date(now, zone_of(a)) for a in near}
+    appts = [a for day in sorted(today) for a in _line_from(near, day)]
+    current = current if current is not None else visit_in_progress(session, clinician_id, now)
+    connected = _connected_ids(session, [a.id for a in appts] + ([current.id] if current else []))
+    licenses = list(session.get(Clinician, clinician_id).licenses or [])
+    return {
+        "clinician_id": clinician_id,
+        "patients": [_item(a, connected, licenses, now) for a in appts],
+        "in_visit": _item(current, connected, licenses, now) if current else None,
+    }
+
+
+def line_changed(session: Session, appt: Appointment, now: datetime) -> list[Emit]:
+    """After a change to `appt`'s line: the clinician's status (one broadcast, first), the waiting list, then
+    each waiting patient's own place and wait (one event each)."""
+    cid = appt.clinician_id
+    state = clinician_now(session, cid, now)
+    return [
+        Emit("clinician_status", state.status, [line_room(cid), clinic_room(cid)]),
+        Emit("waiting_list", waiting_list(session, cid, now, state.current), clinic_room(cid)),
+        *queue_emits(session, cid, line_of(session, appt), now, state),
+    ]
+
+
+def message_json(m: WaitingMessage, zone) -> dict:
+    """A stored message as the sockets show it."""
+    return {"appointment_id": m.appointment_id, "sender": m.sender, "text": m.body, "at": render(m.created_at, zone)}
+
+
+def messages_of(session: Session, appts: list[Appointment]) -> list[dict]:
+    """The latest messages of these appointments, oldest first, each in its location's zone."""
+    zones = {a.id: zone_of(a) for a in appts}
+    if not zones:
+        return []
+    stmt = (
+        select(WaitingMessage)
+        .where(WaitingMessage.appointment_id.in_(list(zones)))
+        .order_by(WaitingMessage.id.desc())
+        .limit(HISTORY)
+    )
+    return [message_json(m, zones[m.appointment_id]) for m in reversed(list(session.scalars(stmt)))]

@@ -1,0 +1,223 @@
+"""The audit trail's hooks: one after_request for routes, one call per socket event (docs/security.md).
+
+Which routes touch patient data is declared here by endpoint, so the views stay as they are;
+tests/integration/test_audit_trail.py fails when a route is in neither ROUTES nor NOT_PATIENT_DATA.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, current_app, request
+
+from televisit import clock
+from televisit.domain.errors import DomainError, Forbidden
+from televisit.extensions import db
+from televisit.services import audit, links
+from televisit.services.audit import Access, Context
+from televisit.web.auth import current_actor
+from televisit.web.security import request_id
+
+log = logging.getLogger(__name__)
+
+# endpoint -> (action, object type, view argument holding the object's id, or None)
+ROUTES: dict[str, tuple[str, str, str | None]] = {
+    # JSON API
+    "api.create_appointment": ("appointment.create", "appointment", None),
+    "api.list_appointments": ("appointment.list", "appointment", None),
+    "api.get_appointment": ("appointment.read", "appointment", "appointment_id"),
+    "api.appointment_calendar": ("appointment.ics", "appointment", "appointment_id"),
+    "api.cancel_appointment": ("appointment.cancel", "appointment", "appointment_id"),
+    "api.reschedule_appointment": ("appointment.reschedule", "appointment", "appointment_id"),
+    "api.join_waitlist": ("appointment.waitlist_join", "appointment", "appointment_id"),
+    "api.leave_waitlist": ("appointment.waitlist_leave", "appointment", "appointment_id"),
+    "api.create_patient": ("patient.create", "patient", None),
+    "api.get_patient": ("patient.read", "patient", "patient_id"),
+    "api.audit_events": ("audit.read", "audit", None),
+    # patient pages
+    "visits.appointments": ("appointment.list", "appointment", None),
+    "visits.appointment": ("appointment.read", "appointment", "appointment_id"),
+    "visits.calendar": ("appointment.ics", "appointment", "appointment_id"),
+    "visits.cancel_form": ("appointment.read", "appointment", "appointment_id"),
+    "visits.cancel": ("appointment.cancel", "appointment", "appointment_id"),
+    "visits.earlier": ("appointment.waitlist_join", "appointment", "appointment_id"),
+    "visits.stop_earlier": ("appointment.waitlist_leave", "appointment", "appointment_id"),
+    "visits.reschedule_form": ("appointment.read", "appointment", "appointment_id"),
+    "visits.reschedule": ("appointment.reschedule", "appointment", "appointment_id"),
+    "care.book": ("appointment.create", "appointment", None),
+    "care.confirm": ("appointment.read", "appointment", None),
+    "care.intake_form": ("intake.read", "intake", None),
+    "care.intake_submit": ("intake.create", "intake", None),
+    "care.urgent": ("intake.read", "intake", None),
+    "care.search": ("patient.read", "patient", None),
+    "patient.profile": ("patient.profile", "patient", None),
+    "patient.signup": ("patient.signup", "patient", None),
+    "waiting.patient_room": ("appointment.waiting_room", "appointment", "appointment_id"),
+    # desk pages
+    "scheduler.calendar": ("appointment.list", "appointment", None),
+    "scheduler.appointment": ("appointment.read", "appointment", "appointment_id"),
+    "scheduler.cancel": ("appointment.cancel", "appointment", "appointment_id"),
+    "scheduler.reschedule": ("appointment.reschedule", "appointment", "appointment_id"),
+    "scheduler.find_patient": ("patient.search", "patient", None),
+    "scheduler.book": ("patient.read", "patient", "patient_id"),
+    "scheduler.book_slot": ("appointment.create", "patient", "patient_id"),
+    "scheduler.register_patient": ("patient.create", "patient", None),
+    "scheduler.urgent": ("intake.list", "urgent_case", None),
+    "scheduler.resolve_urgent": ("intake.resolve", "urgent_case", "case_id"),
+    "scheduler.waitlist_page": ("appointment.list", "appointment", None),
+    "scheduler.leave_waitlist": ("appointment.waitlist_leave", "appointment", "appointment_id"),
+    "clinician.today": ("appointment.list", "appointment", None),
+    "waiting.clinic": ("appointment.list", "appointment", None),
+    "admin.users_list": ("user.list", "user", None),
+    "admin.create_user": ("user.create", "user", None),
+    "admin.edit_user": ("user.read", "user", "user_id"),
+    "admin.save_user": ("user.update", "user", "user_id"),
+    "admin.audit_page": ("audit.read", "audit", None),
+    # signed links (the token names the appointment) and the clinician's calendar feed
+    "links.view": ("appointment.read", "appointment", None),
+    "links.view_ics": ("appointment.ics", "appointment", None),
+    "links.confirm": ("appointment.confirm", "appointment", None),
+    "links.cancel": ("appointment.cancel", "appointment", None),
+    "links.reschedule": ("appointment.reschedule", "appointment", None),
+    "links.join": ("appointment.waiting_room", "appointment", None),
+    "links.offer": ("appointment.offer", "appointment", None),
+    "calendar_feed.feed": ("appointment.feed", "calendar_feed", None),
+}
+
+# Routes that read or change no patient data (catalog, sign-in, static files, webhooks, dev-only pages).
+NOT_PATIENT_DATA = frozenset(
+    {
+        "static", "vendor.asset", "pages.index", "pages.login", "pages.logout", "pages.healthz",
+        "api.create_token", "api.revoke_token", "api.openapi_document", "api.list_slots",
+        "api.list_locations", "api.create_location", "api.list_visit_types", "api.create_visit_type",
+        "api.list_clinicians", "api.create_clinician", "api.get_clinician", "api.get_availability",
+        "api.put_availability", "api.post_time_off", "api.create_feed", "api.revoke_feeds",
+        "admin.index", "admin.clinicians", "admin.save_clinician", "admin.edit_clinician", "admin.new_clinician",
+        "admin.locations", "admin.save_location", "admin.edit_location", "admin.new_location",
+        "admin.visit_types", "admin.save_visit_type", "admin.edit_visit_type", "admin.new_visit_type",
+        "scheduler.clinicians", "scheduler.availability", "scheduler.save_availability",
+        "scheduler.add_time_off", "scheduler.delete_time_off",
+        "clinician.calendar_link", "clinician.create_calendar_link", "clinician.revoke_calendar_links",
+        # Twilio's callbacks carry phone numbers and replies; the messages themselves are audited as outbox rows.
+        "webhooks.inbound_sms", "webhooks.delivery_status",
+        # development only (not registered in production): the dev outbox shows message bodies.
+        "dev_outbox.index", "dev_outbox.invitation",
+    }
+)  # fmt: skip
+
+SOCKET_EVENTS = {
+    "precheck": "waiting_room.precheck",
+    "check_in": "waiting_room.check_in",
+    "message": "waiting_room.message",
+    "join_clinic": "waiting_room.list",
+    "admit": "waiting_room.admit",
+    "no_show": "waiting_room.no_show",
+    "send_message": "waiting_room.message",
+    "end_visit": "waiting_room.end",
+    "join_visit": "waiting_room.join_visit",
+}
+_ACK_STATUS = {"unauthorized": 401, "forbidden": 403, "not_found": 404, "invalid": 422, "internal": 500}
+
+
+def _channel(path: str) -> str:
+    for prefix, name in (("/api/", "api"), ("/l/", "link"), ("/calendar/", "feed")):
+        if path.startswith(prefix):
+            return name
+    return "page"
+
+
+def request_context() -> Context:
+    """The actor and origin of the current HTTP request."""
+    channel = _channel(request.path)
+    try:
+        actor = current_actor()
+    except DomainError:  # a bad bearer token: recorded as anonymous
+        actor = None
+    role = actor.role if actor else {"link": "link", "feed": "feed"}.get(channel, "anonymous")
+    return Context(
+        user_id=actor.user_id if actor else None,
+        role=role,
+        channel=channel,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        request_id=request_id(),
+    )
+
+
+def _link_appointment(endpoint: str) -> int | None:
+    purpose = endpoint.split(".", 1)[1].removesuffix("_ics")
+    token = (request.view_args or {}).get("token", "")
+    try:
+        claims = links.read(current_app.config["SECRET_KEY"], purpose, token, now=clock.now())
+    except Forbidden:
+        return None
+    return claims.appointment_id
+
+
+def _object(endpoint: str, arg: str | None, resp) -> tuple[int | None, int | None]:
+    """The object's id, and its patient when the response already names it (saves a look-up)."""
+    if arg:
+        return (request.view_args or {}).get(arg), None
+    if endpoint.startswith("links."):
+        return _link_appointment(endpoint), None
+    if endpoint == "api.create_appointment" and resp.status_code == 201:
+        body = resp.get_json(silent=True) or {}
+        return body.get("id"), body.get("patient_id")
+    return None, None
+
+
+def after_request(resp):
+    """Record the access when the endpoint touches patient data; a read that cannot be recorded is refused."""
+    entry = ROUTES.get(request.endpoint or "")
+    if entry is None:
+        return resp
+    action, object_type, arg = entry
+    try:
+        ctx = request_context()
+        actor = current_actor() if ctx.role not in ("link", "feed", "anonymous") else None
+        object_id, patient_id = _object(request.endpoint, arg, resp)
+        own = actor.patient_id if actor and object_id is None else patient_id
+        access = Access(action, object_type, object_id, resp.status_code, patient_id=own)
+        audit.record(db.session, ctx, access, now=clock.now())
+    except Exception:  # noqa: BLE001 - decided below: a read fails closed, a finished change stands
+        log.exception("audit event not recorded: %s", action)
+        db.session.rollback()
+        if request.method == "GET" and resp.status_code != 503:  # a 503 already says "retry"; keep its Retry-After
+            body = {"code": "unavailable", "message": "The service is briefly unavailable; please retry.", "fields": {}}
+            refused = current_app.response_class(json.dumps({"error": body}), 503, mimetype="application/json")
+            refused.headers["Retry-After"] = "2"
+            return refused
+    return resp
+
+
+def socket_event(event: str, data: object, caller, ack: object) -> None:
+    """Record one waiting-room event (called by the namespace after the handler answered)."""
+    action = SOCKET_EVENTS.get(event)
+    if action is None:
+        return
+    raw = data.get("appointment_id") if isinstance(data, dict) else None
+    appointment_id = raw if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**31 else None
+    code = ack.get("error", {}).get("code") if isinstance(ack, dict) and not ack.get("ok", False) else None
+    actor = caller.actor if caller else None
+    ctx = Context(
+        user_id=caller.user_id if caller else None,
+        role=(actor.role if caller.user_id else "link") if caller else "anonymous",
+        channel="socket",
+        ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+        request_id=getattr(request, "sid", None),
+    )
+    status = _ACK_STATUS.get(code, 409) if code else 200
+    try:
+        audit.record(db.session, ctx, Access(action, "appointment", appointment_id, status), now=clock.now())
+    except Exception:  # noqa: BLE001 - the event has been handled; losing its record is logged loudly
+        log.exception("audit event not recorded: %s", action)
+        db.session.rollback()
+    finally:
+        db.session.remove()
+
+
+def register(app: Flask) -> None:
+    """Install the route hook."""
+    app.after_request(after_request)

@@ -1,0 +1,289 @@
+"""The waiting room over Socket.IO (namespace `/waiting-room`, docs/waiting-room.md): thin handlers.
+
+Each handler parses its payload, calls one use case, commits, then joins the socket to its rooms and
+emits what the use case returned, and acks. A refusal or a bad payload is an error ack
+(`{"ok": false, "error": {"code", "message"}}`); nothing a client sends raises out of a handler.
+The only per-process state is who each socket is (sid -> Caller); everything else lives in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, join_room  # Socket.IO's, not the builtin
+from sqlalchemy.exc import OperationalError
+
+from televisit import clock
+from televisit.adapters.socket_emitter import NAMESPACE, web_emitter
+from televisit.domain.errors import DomainError, Invalid, Unauthorized
+from televisit.extensions import db
+from televisit.services import waiting_auth as access
+from televisit.services import waiting_room as room
+from televisit.services.waiting_auth import MAX_ID, Caller
+from televisit.services.waiting_state import Outcome
+from televisit.web import audit
+
+log = logging.getLogger(__name__)
+INTERNAL = {"code": "internal", "message": "Something went wrong on our side; please try again."}
+UNAVAILABLE = {"code": "unavailable", "message": "The service is briefly unavailable; please retry."}
+
+
+def error_ack(exc: DomainError) -> dict:
+    """The ack for a refused event."""
+    error = {"code": exc.code, "message": exc.message}
+    if exc.fields:
+        error["fields"] = exc.fields
+    return {"ok": False, "error": error}
+
+
+class Payload:
+    """An event's data: a JSON object (or nothing), read field by field."""
+
+    def __init__(self, data: object):
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise Invalid({"payload": "send a JSON object"})
+        self.data = data
+
+    def get(self, key: str) -> object:
+        """A field as sent (the use case validates it)."""
+        return self.data.get(key)
+
+    def appointment_id(self) -> int:
+        """The required `appointment_id`: a positive integer."""
+        value = self.data.get("appointment_id")
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+            raise Invalid({"appointment_id": "required: the appointment's id"})
+        return value
+
+
+def _authenticate(auth: object) -> Caller:
+    auth = auth if isinstance(auth, dict) else {}
+    if "token" in auth:
+        return access.from_token(db.session, auth["token"], now=clock.now())
+    if "join" in auth:
+        return access.from_join(db.session, current_app.config["SECRET_KEY"], auth["join"], now=clock.now())
+    if current_user.is_authenticated:
+        return access.from_user(current_user)
+    raise Unauthorized("Sign in, or open the link in your reminder.")
+
+
+def _abort() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the session is removed next anyway
+        log.warning("rollback failed", exc_info=True)
+
+
+def _public_url() -> str:
+    return current_app.config["PUBLIC_URL"]
+
+
+class WaitingRoomNamespace(Namespace):
+    """Handlers for `/waiting-room`; `callers` maps this process's sockets to who they are."""
+
+    def __init__(self, namespace: str = NAMESPACE):
+        super().__init__(namespace)
+        self.callers: dict[str, Caller] = {}
+
+    def trigger_event(self, event, *args):
+        """Answer an unknown event with an error ack instead of silence."""
+        if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event or ''}"):
+            return error_ack(Invalid({"event": f"unknown event {event!r}"}))
+        return super().trigger_event(event, *args)
+
+    # --- connection -----------------------------------------------------------------------------------
+
+    def on_connect(self, auth=None):
+        """Accept a bearer token, a join link or the session cookie; refuse anything else."""
+        try:
+            caller = _authenticate(auth)
+        except DomainError as exc:
+            raise ConnectionRefusedError(exc.message, {"code": exc.code}) from None
+        except Exception:
+            log.exception("waiting-room connect failed")
+            raise ConnectionRefusedError(UNAVAILABLE["message"], {"code": UNAVAILABLE["code"]}) from None
+        finally:
+            _abort()
+            db.session.remove()
+        self.callers[request.sid] = caller
+
+    def on_disconnect(self, reason=None):
+        """Forget the socket here and in the database (the clinic sees the patient drop)."""
+        sid = request.sid
+        self.callers.pop(sid, None)
+        self._forget(sid)
+
+    def _forget(self, sid: str) -> None:
+        self._run(sid, lambda: Outcome({}, room.disconnected(db.session, sid, now=clock.now())))
+
+    # --- the runner -----------------------------------------------------------------------------------
+
+    def _handle(self, data, use_case) -> dict:
+        """Answer the event, then record it in the audit trail."""
+        ack = self._answer(data, use_case)
+        audit.socket_event(request.event["message"], data, self.callers.get(request.sid), ack)
+        return ack
+
+    def _answer(self, data, use_case) -> dict:
+        """Parse, call one use case (payload, caller, sid), commit, then join rooms and emit; ack."""
+        sid = request.sid
+        caller = self.callers.get(sid)
+        if caller is None:
+            return error_ack(Unauthorized("This connection is not signed in."))
+        ack = self._run(sid, lambda: use_case(Payload(data), caller, sid))
+        if sid not in self.callers:  # the socket left while we worked: undo the presence just recorded
+            self._forget(sid)
+        return ack
+
+    def _run(self, sid: str, call) -> dict:
+        try:
+            outcome = call()
+            db.session.commit()
+        except DomainError as exc:
+            _abort()
+            return error_ack(exc)
+        except OperationalError:
+            _abort()
+            log.warning("waiting-room event failed: database unavailable", exc_info=True)
+            return {"ok": False, "error": UNAVAILABLE}
+        except Exception:
+            _abort()
+            log.exception("waiting-room event failed")
+            return {"ok": False, "error": INTERNAL}
+        finally:
+            db.session.remove()  # no transaction left open (on SQLite it would hold the write lock)
+        self._deliver(sid, outcome)
+        return outcome.ack
+
+    def _deliver(self, sid: str, outcome: Outcome) -> None:
+        try:
+            for name in outcome.rooms:
+                join_room(name, sid=sid, namespace=NAMESPACE)
+            web_emitter().emit_all(outcome.emits)
+        except Exception:  # committed already: the ack stands; clients resync on their next event
+            log.exception("waiting-room emit failed")
+
+    # --- patient --------------------------------------------------------------------------------------
+
+    def on_precheck(self, data=None, *_):
+        """Patient: where they are and video consent; ack says whether the clinician is licensed there."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.precheck(
+                db.session,
+                caller,
+                p.appointment_id(),
+                region=p.get("region"),
+                consent=p.get("consent"),
+                sid=sid,
+                now=clock.now(),
+            ),
+        )
+
+    def on_check_in(self, data=None, *_):
+        """Patient: check in (again after reconnecting: same place); ack carries the queue."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.check_in(
+                db.session,
+                caller,
+                p.appointment_id(),
+                sid=sid,
+                now=clock.now(),
+                public_url=_public_url(),
+                region=p.get("region"),
+                consent=p.get("consent"),
+            ),
+        )
+
+    def on_message(self, data=None, *_):
+        """Patient: a message to the clinic."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.patient_message(
+                db.session, caller, p.appointment_id(), p.get("text"), now=clock.now()
+            ),
+        )
+
+    # --- clinician ------------------------------------------------------------------------------------
+
+    def on_join_clinic(self, data=None, *_):
+        """Clinician (or staff, naming `clinician_id`): subscribe to the waiting list."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.join_clinic(
+                db.session, caller, p.get("clinician_id"), sid=sid, now=clock.now()
+            ),
+        )
+
+    def on_admit(self, data=None, *_):
+        """Clinician: let a checked-in patient into the visit."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.admit(
+                db.session, caller, p.appointment_id(), now=clock.now(), public_url=_public_url()
+            ),
+        )
+
+    def on_running_late(self, data=None, *_):
+        """Clinician: running late by `minutes` (0 clears it)."""
+        return self._handle(
+            data, lambda p, caller, sid: room.running_late(db.session, caller, p.get("minutes"), now=clock.now())
+        )
+
+    def on_no_show(self, data=None, *_):
+        """Clinician: the patient did not come."""
+        return self._handle(
+            data, lambda p, caller, sid: room.no_show(db.session, caller, p.appointment_id(), now=clock.now())
+        )
+
+    def on_send_message(self, data=None, *_):
+        """Clinician: a message to a patient."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.send_message(
+                db.session, caller, p.appointment_id(), p.get("text"), now=clock.now()
+            ),
+        )
+
+    def on_end_visit(self, data=None, *_):
+        """Clinician: end the visit (completed)."""
+        return self._handle(
+            data, lambda p, caller, sid: room.end_visit(db.session, caller, p.appointment_id(), now=clock.now())
+        )
+
+    # --- the visit ------------------------------------------------------------------------------------
+
+    def on_join_visit(self, data=None, *_):
+        """Either side of an open visit: join `visit:<id>`; ack carries the role and ICE servers."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.join_visit(
+                db.session,
+                caller,
+                p.appointment_id(),
+                sid=sid,
+                now=clock.now(),
+                ice_servers=current_app.config.get("ICE_SERVERS") or [],
+            ),
+        )
+
+    def on_signal(self, data=None, *_):
+        """Either side: relay WebRTC signalling to the other side."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: room.relay_signal(
+                db.session, caller, p.appointment_id(), p.get("kind"), p.get("data"), sid=sid
+            ),
+        )
+
+
+def register(socketio) -> WaitingRoomNamespace:
+    """Attach the namespace to the app's Socket.IO server."""
+    namespace = WaitingRoomNamespace()
+    socketio.on_namespace(namespace)
+    return namespace

@@ -1,0 +1,60 @@
+"""Waiting-room pages: the patient's (pre-visit check, place in line, video visit) and the clinician's clinic.
+
+The pages only render and pass settings to their scripts through `data-*` attributes; everything live goes
+over the Socket.IO namespace `/waiting-room` (docs/waiting-room.md), which re-checks every event.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, make_response, render_template, request
+
+from televisit import clock
+from televisit.domain.regions import CHOICES, default_choice
+from televisit.extensions import db
+from televisit.services import links, waiting_access
+from televisit.web.auth import current_actor
+
+bp = Blueprint("waiting", __name__)
+
+
+def _private(html: str):
+    """No caching of a personal page; no join token leaking through the Referer header."""
+    resp = make_response(html)
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["Permissions-Policy"] = "camera=(self), microphone=(self)"
+    return resp
+
+
+def _join_claims(token: str | None) -> links.LinkClaims | None:
+    if not token:
+        return None
+    return links.read(current_app.config["SECRET_KEY"], "join", token, now=clock.now())
+
+
+@bp.get("/waiting-room/<int:appointment_id>")
+def patient_room(appointment_id: int):
+    token = request.args.get("join") or None
+    room = waiting_access.patient_room(
+        db.session,
+        appointment_id,
+        actor=None if token else current_actor(),  # a join link speaks for itself, whoever is signed in
+        claims=_join_claims(token),
+        now=clock.now(),
+    )
+    appt = room.appointment
+    html = render_template(
+        "patient/waiting_room.html",
+        room=room,
+        appt=appt,
+        join=token or "",
+        regions=CHOICES,
+        region=default_choice(appt.patient_region, appt.patient.region),
+    )
+    return _private(html)
+
+
+@bp.get("/clinic")
+def clinic():
+    clinician = waiting_access.clinic_for(db.session, current_actor())
+    return _private(render_template("clinician/clinic.html", clinician=clinician))

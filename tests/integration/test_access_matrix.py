@@ -1,0 +1,350 @@
+"""Object-level authorization: every route and socket event, tried as every kind of caller.
+
+MATRIX names, for each (endpoint, method) the app serves, who gets through. A route missing from it fails
+`test_every_route_is_in_the_matrix`, so a new route cannot ship unclassified. "Through" means the request
+reached the action (any answer but 401/403/404 or a redirect to sign-in). For signed links and calendar
+feeds the token is the credential: every caller gets through with a valid one and nobody with a forged one.
+Runs on SQLite only: authorization does not depend on the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from televisit import clock
+from televisit.extensions import db
+from televisit.models import User
+from tests.conftest import _wipe
+from tests.support.access_world import EMAILS, PERSONAS, build, page_client
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+ALL = frozenset(PERSONAS)
+SIGNED_IN = ALL - {"anonymous"}
+PATIENTS = frozenset({"patient", "other_patient"})
+CLINICIANS = frozenset({"clinician", "other_clinician"})
+DESK = frozenset({"scheduler", "admin"})
+ADMIN = frozenset({"admin"})
+VISIT = frozenset({"patient", "clinician", "scheduler", "admin"})  # the owner and the staff who see the visit
+OWNER = frozenset({"patient"})
+NOBODY = frozenset()
+PUBLIC = "public"  # no credentials involved (sign-in itself, catalog, static files): only "no 5xx" is checked
+TOKEN = "token"  # the URL's signed token is the credential
+DEV = "dev"  # development-only pages, not registered in production (test_dev_pages_absent_in_production)
+SIGNED_WEBHOOK = "twilio"  # Twilio signs its callbacks: an unsigned request is refused whoever sends it
+
+MATRIX: dict[tuple[str, str], frozenset | str] = {
+    ("pages.index", "GET"): PUBLIC,
+    ("pages.healthz", "GET"): PUBLIC,
+    ("pages.login", "GET"): PUBLIC,
+    ("pages.login", "POST"): PUBLIC,
+    ("pages.logout", "POST"): PUBLIC,
+    ("patient.signup", "GET"): PUBLIC,
+    ("patient.signup", "POST"): PUBLIC,
+    ("static", "GET"): PUBLIC,
+    ("vendor.asset", "GET"): PUBLIC,
+    ("api.create_token", "POST"): PUBLIC,
+    ("api.openapi_document", "GET"): PUBLIC,
+    ("api.list_slots", "GET"): PUBLIC,
+    ("api.list_locations", "GET"): PUBLIC,
+    ("api.list_visit_types", "GET"): PUBLIC,
+    ("api.list_clinicians", "GET"): PUBLIC,
+    ("api.get_clinician", "GET"): PUBLIC,
+    ("api.get_availability", "GET"): PUBLIC,
+    ("dev_outbox.index", "GET"): DEV,
+    ("dev_outbox.invitation", "GET"): DEV,
+    ("webhooks.inbound_sms", "POST"): SIGNED_WEBHOOK,
+    ("webhooks.delivery_status", "POST"): SIGNED_WEBHOOK,
+    # JSON API
+    ("api.revoke_token", "DELETE"): SIGNED_IN,
+    ("api.create_appointment", "POST"): PATIENTS | DESK,  # a patient for themself only: other_patient names the owner
+    (
+        "api.list_appointments",
+        "GET",
+    ): SIGNED_IN,  # each sees only their own (test_lists_show_only_what_the_caller_may_see)
+    ("api.get_appointment", "GET"): VISIT,
+    ("api.appointment_calendar", "GET"): VISIT,
+    ("api.cancel_appointment", "POST"): VISIT,
+    ("api.reschedule_appointment", "POST"): VISIT,
+    ("api.join_waitlist", "POST"): VISIT,
+    ("api.leave_waitlist", "DELETE"): VISIT,
+    ("api.create_patient", "POST"): DESK,
+    ("api.get_patient", "GET"): OWNER | DESK,
+    ("api.audit_events", "GET"): ADMIN,
+    ("api.create_clinician", "POST"): ADMIN,
+    ("api.put_availability", "PUT"): DESK,
+    ("api.post_time_off", "POST"): DESK,
+    ("api.create_feed", "POST"): frozenset({"clinician", "admin"}),  # Dr. Cleveland's own feed
+    ("api.revoke_feeds", "DELETE"): frozenset({"clinician", "admin"}),
+    ("api.create_location", "POST"): ADMIN,
+    ("api.create_visit_type", "POST"): ADMIN,
+    # patient pages (the appointment page and its .ics also serve the staff who see the visit)
+    ("visits.appointments", "GET"): PATIENTS,
+    ("visits.appointment", "GET"): VISIT,
+    ("visits.calendar", "GET"): VISIT,
+    ("visits.cancel_form", "GET"): OWNER,
+    ("visits.cancel", "POST"): OWNER,
+    ("visits.earlier", "POST"): OWNER,
+    ("visits.stop_earlier", "POST"): OWNER,
+    ("visits.reschedule_form", "GET"): OWNER,
+    ("visits.reschedule", "POST"): OWNER,
+    ("care.search", "GET"): PATIENTS,
+    ("care.book", "POST"): PATIENTS,
+    ("care.confirm", "GET"): PATIENTS,
+    ("care.intake_form", "GET"): PATIENTS,
+    ("care.intake_submit", "POST"): PATIENTS,
+    ("care.urgent", "GET"): PATIENTS,
+    ("patient.profile", "GET"): PATIENTS,
+    ("patient.profile", "POST"): PATIENTS,
+    ("waiting.patient_room", "GET"): OWNER,
+    # clinician pages: their own clinic
+    ("waiting.clinic", "GET"): CLINICIANS,
+    ("clinician.today", "GET"): CLINICIANS,
+    ("clinician.calendar_link", "GET"): CLINICIANS,
+    ("clinician.create_calendar_link", "POST"): CLINICIANS,
+    ("clinician.revoke_calendar_links", "POST"): CLINICIANS,
+    # signed links and the calendar feed
+    ("links.view", "GET"): TOKEN,
+    ("links.view_ics", "GET"): TOKEN,
+    ("links.confirm", "GET"): TOKEN,
+    ("links.confirm", "POST"): TOKEN,
+    ("links.cancel", "GET"): TOKEN,
+    ("links.cancel", "POST"): TOKEN,
+    ("links.reschedule", "GET"): TOKEN,
+    ("links.reschedule", "POST"): TOKEN,
+    ("links.join", "GET"): TOKEN,
+    ("links.offer", "GET"): TOKEN,
+    ("links.offer", "POST"): TOKEN,
+    ("calendar_feed.feed", "GET"): TOKEN,
+}
+# desk pages: schedulers and admins; admin pages: admins only
+for _endpoint, _methods in {
+    "scheduler.calendar": "GET",
+    "scheduler.appointment": "GET",
+    "scheduler.cancel": "POST",
+    "scheduler.reschedule": "POST",
+    "scheduler.find_patient": "GET",
+    "scheduler.book": "GET",
+    "scheduler.book_slot": "POST",
+    "scheduler.clinicians": "GET",
+    "scheduler.availability": "GET",
+    "scheduler.save_availability": "POST",
+    "scheduler.add_time_off": "POST",
+    "scheduler.delete_time_off": "POST",
+    "scheduler.register_patient": "POST",
+    "scheduler.urgent": "GET",
+    "scheduler.resolve_urgent": "POST",
+    "scheduler.waitlist_page": "GET",
+    "scheduler.leave_waitlist": "POST",
+}.items():
+    MATRIX[(_endpoint, _methods)] = DESK
+for _endpoint in ("index", "audit_page", "clinicians", "edit_clinician", "new_clinician", "locations"):
+    MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
+for _endpoint in ("edit_location", "new_location", "users_list", "edit_user", "visit_types"):
+    MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
+for _endpoint in ("edit_visit_type", "new_visit_type"):
+    MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
+for _endpoint in ("save_clinician", "save_location", "create_user", "save_user", "save_visit_type"):
+    MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+
+# Bodies that pass validation, so a refusal can only come from authorization.
+LATER = "2027-03-08T10:00:00-05:00"
+BODIES = {
+    "api.reschedule_appointment": {"start": LATER},
+    "api.cancel_appointment": {"reason": "matrix"},
+}
+FORMS = {"visits.reschedule": {"start": LATER}, "visits.cancel": {}}
+CLINIC_MORNING = datetime.fromisoformat("2027-03-08T08:45:00-05:00")  # the visit's waiting room is open
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
+
+
+def served(app) -> set[tuple[str, str]]:
+    """Every (endpoint, method) the app routes."""
+    return {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - IGNORED_METHODS}
+
+
+def test_every_route_is_in_the_matrix(app):
+    assert served(app) - set(MATRIX) == set(), "classify each new route in MATRIX (who may call it)"
+    assert set(MATRIX) - served(app) == set(), "MATRIX names routes that no longer exist"
+
+
+def test_the_completeness_check_catches_a_new_route(app):
+    app.add_url_rule("/patients/<int:patient_id>/secrets", "secrets", lambda patient_id: "PHI")
+    assert served(app) - set(MATRIX) == {("secrets", "GET")}
+
+
+def test_dev_pages_absent_in_production(monkeypatch, sqlite_url):
+    from config import load_config
+    from televisit import create_app
+
+    monkeypatch.setenv("TELEVISIT_SECRET_KEY", "z" * 40)
+    monkeypatch.setenv("TELEVISIT_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("TELEVISIT_NOW", raising=False)
+    prod = create_app(load_config("production"))
+    dev = {key for key, who in MATRIX.items() if who == DEV}
+    assert dev and served(prod) & dev == set()
+
+
+def _denied(resp) -> bool:
+    if resp.status_code in (401, 403, 404):
+        return True
+    return resp.status_code in (301, 302, 303) and "/login" in resp.headers.get("Location", "")
+
+
+def _call(app, w, rule, method: str, who: str, *, forged: bool = False):
+    path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1]
+    db.session.commit()  # no transaction left open in the test (SQLite's write lock)
+    with app.app_context():  # a fresh `g` per request, as in production
+        if rule.rule.startswith("/api/"):
+            body = BODIES.get(rule.endpoint, {}) if method != "GET" else None
+            return app.test_client().open(path, method=method, headers=w.tokens.get(who, {}), json=body)
+        user = None if who == "anonymous" else db.session.query(User).filter_by(email=EMAILS[who]).one()
+        client = page_client(app, user)
+        return client.open(path, method=method, data=FORMS.get(rule.endpoint) if method != "GET" else None)
+
+
+def _fresh(client):
+    db.session.commit()
+    _wipe()
+    clock.freeze(CLINIC_MORNING)
+    return build(client)
+
+
+def _rules(app):
+    return sorted((r for r in app.url_map.iter_rules()), key=lambda r: (r.rule, r.endpoint))
+
+
+def _cases():
+    from tests.conftest import _make_app
+
+    app = _make_app("sqlite://")
+    return sorted({(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - IGNORED_METHODS})
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _cases(), ids=lambda v: str(v))
+def test_only_the_right_callers_get_through(app, client, endpoint, method):
+    expected = MATRIX.get((endpoint, method))
+    assert expected is not None, "unclassified route"
+    rule = next(r for r in _rules(app) if r.endpoint == endpoint and method in r.methods)
+    if expected == SIGNED_WEBHOOK:
+        w = _fresh(client)
+        assert {who for who in PERSONAS if not _denied(_call(app, w, rule, method, who))} == set()
+        return
+    if expected in (PUBLIC, DEV):
+        w = _fresh(client)
+        for who in PERSONAS:
+            assert _call(app, w, rule, method, who).status_code < 500, who
+        return
+    if expected == TOKEN:
+        _check_token_route(app, client, rule, method, endpoint)
+        return
+    got = set()
+    w = _fresh(client)
+    for who in PERSONAS:
+        if method != "GET":
+            w = _fresh(client)  # each caller meets the same state: nobody's change hides a refusal
+        resp = _call(app, w, rule, method, who)
+        assert resp.status_code < 500, (who, resp.status_code)
+        if not _denied(resp):
+            got.add(who)
+    assert got == set(expected), f"{endpoint} {method}: through {sorted(got)}, expected {sorted(expected)}"
+
+
+def _check_token_route(app, client, rule, method, endpoint):
+    for who in PERSONAS:
+        w = _fresh(client)
+        forged = _call(app, w, rule, method, who, forged=True)
+        assert _denied(forged) or forged.status_code == 400, (who, forged.status_code)
+        if endpoint == "links.offer":
+            continue  # a valid offer link needs a live waitlist offer: tests/integration/test_waitlist_accept.py
+        resp = _call(app, w, rule, method, who)
+        assert resp.status_code < 500 and not _denied(resp), (who, resp.status_code)
+
+
+def test_lists_show_only_what_the_caller_may_see(app, client):
+    w = _fresh(client)
+    seen = {}
+    for who in ("other_patient", "other_clinician", "patient", "clinician", "scheduler"):
+        r = client.get("/api/v1/appointments", headers=w.tokens[who])
+        seen[who] = w.appt_id in {a["id"] for a in r.json["appointments"]}
+        crafted = client.get(f"/api/v1/appointments?patient_id={w.ids['patient_id']}", headers=w.tokens[who])
+        assert (w.appt_id in {a["id"] for a in crafted.json.get("appointments", [])}) is seen[
+            who
+        ] or crafted.status_code >= 400
+    assert seen == {
+        "other_patient": False,
+        "other_clinician": False,
+        "patient": True,
+        "clinician": True,
+        "scheduler": True,
+    }
+
+
+# --- the waiting room's socket events ---------------------------------------------------------------------
+
+SOCKET_DENIALS = {"unauthorized", "forbidden", "not_found"}
+
+
+def _socket(app, client, token: dict | None):
+    from televisit.extensions import socketio
+
+    auth = {"token": token["Authorization"].split()[1]} if token else None
+    return socketio.test_client(app, namespace="/waiting-room", auth=auth, flask_test_client=client)
+
+
+def test_socket_refuses_anonymous_connections(app, client):
+    _fresh(client)
+    db.session.commit()
+    sock = _socket(app, client, None)
+    assert not sock.is_connected("/waiting-room")
+
+
+def _events():
+    from televisit.web.realtime import WaitingRoomNamespace
+
+    return sorted(name[3:] for name in dir(WaitingRoomNamespace) if name.startswith("on_") and name[3:] not in SKIP)
+
+
+SKIP = {"connect", "disconnect"}
+ON_VISIT = frozenset({"clinician"})  # the clinician on the visit
+SOCKET_MATRIX = {
+    "precheck": OWNER,
+    "check_in": OWNER,
+    "message": OWNER,
+    "join_clinic": frozenset({"clinician", "scheduler", "admin"}),  # own list; desk staff name the clinician
+    "admit": ON_VISIT,
+    "no_show": ON_VISIT,
+    "send_message": ON_VISIT,
+    "end_visit": ON_VISIT,
+    "join_visit": frozenset({"patient", "clinician"}),
+    "signal": frozenset({"patient", "clinician"}),
+    "running_late": CLINICIANS,  # about themselves only: no visit named
+}
+
+
+def test_every_socket_event_is_in_the_matrix():
+    assert set(_events()) == set(SOCKET_MATRIX), "classify each new waiting-room event in SOCKET_MATRIX"
+
+
+@pytest.mark.parametrize("event", sorted(SOCKET_MATRIX))
+def test_only_the_right_callers_act_on_a_visit(app, client, event):
+    got = {}
+    for who in sorted(SIGNED_IN):
+        w = _fresh(client)
+        db.session.commit()
+        sock = _socket(app, client, w.tokens[who])
+        assert sock.is_connected("/waiting-room"), who
+        payload = {"appointment_id": w.appt_id, "clinician_id": w.ids["clinician_id"], "minutes": 5, "text": "hi"}
+        payload |= {"region": "US-OH", "consent": True, "kind": "offer", "data": {"sdp": "x"}}
+        ack = sock.emit(event, payload, namespace="/waiting-room", callback=True)
+        sock.disconnect("/waiting-room")
+        got[who] = ack
+    refused = {
+        who for who, ack in got.items() if isinstance(ack, dict) and ack.get("error", {}).get("code") in SOCKET_DENIALS
+    }
+    assert set(got) - refused == set(SOCKET_MATRIX[event]), got
