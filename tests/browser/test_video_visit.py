@@ -53,7 +53,7 @@ def test_check_in_admit_and_both_sides_connect_by_video(pages, clinic):
     row = doc.locator(f"#appt-{appointment_id}")
     expect(row.get_by_role("rowheader")).to_have_text("Ada")
     expect(row.locator(".connection")).to_have_text("Connected")
-    expect(row).to_contain_text("09:10")
+    expect(row).to_contain_text("9:10 AM EST")  # the site's clock, with its zone
     expect(row).to_contain_text("US-OH")
 
     doc.get_by_role("button", name="Admit: Ada").click()

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from televisit import clock
 from televisit.domain.errors import SlotUnavailable
@@ -21,6 +20,7 @@ from televisit.extensions import db
 from televisit.services import booking
 from televisit.services.availability import SlotQuery, SlotRequest, search
 from tests import factories as f
+from tests.conftest import _wipe as _wipe_all
 
 ZONES = ["America/New_York", "Europe/London"]
 DAYS = [
@@ -36,9 +36,7 @@ DAYS = [
 
 
 def _wipe():
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(text(f"DELETE FROM {table.name}"))
-    db.session.commit()
+    _wipe_all()  # the shared wipe: it leaves the append-only audit trail alone
 
 
 @st.composite

@@ -47,6 +47,7 @@ class FakeTwilio:
     auth_token: str = "test-auth-token"
     callback_delay: float = 0.05
     messages: list[dict] = field(default_factory=list)
+    accepted_at: list[float] = field(default_factory=list)  # time.monotonic() of each accepted message
     requests: list[dict] = field(default_factory=list)
     scripts: dict[str, Script] = field(default_factory=dict)
     callbacks: list[tuple[str, int]] = field(default_factory=list)
@@ -130,6 +131,7 @@ class FakeTwilio:
             "status_callback": form.get("StatusCallback"),
         }
         self.messages.append(msg)
+        self.accepted_at.append(time.monotonic())
         if self.send_callbacks and form.get("StatusCallback"):
             threading.Thread(target=self._callbacks, args=(msg,), daemon=True).start()
         return msg
