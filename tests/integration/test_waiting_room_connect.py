@@ -5,18 +5,7 @@ from __future__ import annotations
 import pytest
 import socketio
 
-from tests.support.waiting_world import World, live_server, world
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def live(request):
-    with live_server(request.param) as servers:
-        yield servers[0]
-
-
-@pytest.fixture
-def w(live):
-    yield from world(live)
+from tests.support.waiting_world import World
 
 
 def _refused(w: World, peer) -> dict:

@@ -2,21 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.support.waiting_world import live_server, world
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def live(request):
-    with live_server(request.param) as servers:
-        yield servers[0]
-
-
-@pytest.fixture
-def w(live):
-    yield from world(live)
-
 
 def _code(ack: dict) -> str:
     assert ack["ok"] is False, ack
