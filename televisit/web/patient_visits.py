@@ -58,6 +58,18 @@ def reschedule_form(appointment_id: int):
     return _reschedule_page(appointment_id)
 
 
+def _attempt(change) -> str | None:
+    """Run `change`; a refusal becomes the sentence to show (nothing is written). Not found stays a 404."""
+    try:
+        change()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.code == "not_found":
+            raise
+        return refusal_text(exc)
+    return None
+
+
 @bp.post("/appointments/<int:appointment_id>/reschedule")
 @signed_in
 def reschedule(appointment_id: int):
@@ -66,13 +78,9 @@ def reschedule(appointment_id: int):
         move = booking.MoveRequest(start=parse_instant(request.form.get("start", "")))
     except ValueError:
         return _reschedule_page(appointment_id, "Please choose one of the times shown.")
-    try:
-        booking.reschedule(db.session, appointment_id, move, actor=actor, now=clock.now())
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.code == "not_found":
-            raise
-        return _reschedule_page(appointment_id, refusal_text(exc))
+    refused = _attempt(lambda: booking.reschedule(db.session, appointment_id, move, actor=actor, now=clock.now()))
+    if refused:
+        return _reschedule_page(appointment_id, refused)
     return _back(appointment_id, "Your appointment has moved. We've sent you the new details.")
 
 
@@ -88,28 +96,16 @@ def cancel_form(appointment_id: int):
 def cancel(appointment_id: int):
     actor = patient_actor()
     reason = (request.form.get("reason") or "").strip()[:500] or None
-    try:
-        booking.cancel(db.session, appointment_id, actor=actor, now=clock.now(), reason=reason)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.code == "not_found":
-            raise
-        return _back(appointment_id, refusal_text(exc))
-    return _back(appointment_id, "Your appointment is cancelled. We've sent you a confirmation.")
+    refused = _attempt(lambda: booking.cancel(db.session, appointment_id, actor=actor, now=clock.now(), reason=reason))
+    return _back(appointment_id, refused or "Your appointment is cancelled. We've sent you a confirmation.")
 
 
 @bp.post("/appointments/<int:appointment_id>/earlier")
 @signed_in
 def earlier(appointment_id: int):
     actor = patient_actor()
-    try:
-        waitlist.join(db.session, appointment_id, actor=actor, now=clock.now())
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.code == "not_found":
-            raise
-        return _back(appointment_id, refusal_text(exc))
-    return _back(appointment_id, "You're on the list. If an earlier time frees up, we'll send it to you.")
+    refused = _attempt(lambda: waitlist.join(db.session, appointment_id, actor=actor, now=clock.now()))
+    return _back(appointment_id, refused or "You're on the list. If an earlier time frees up, we'll send it to you.")
 
 
 @bp.post("/appointments/<int:appointment_id>/earlier/stop")
