@@ -45,6 +45,12 @@ class Access:
 
 def record(session: Session, ctx: Context, access: Access, *, now: datetime) -> None:
     """Append one event and commit it (its own transaction: the access it describes has already finished)."""
+    stage(session, ctx, access, now=now)
+    session.commit()
+
+
+def stage(session: Session, ctx: Context, access: Access, *, now: datetime) -> None:
+    """Append one event to the open transaction: it commits, or rolls back, with the change it describes."""
     values = dict(
         at=now,
         user_id=ctx.user_id,
@@ -59,8 +65,10 @@ def record(session: Session, ctx: Context, access: Access, *, now: datetime) -> 
         request_id=ctx.request_id,
         channel=ctx.channel,
     )
-    session.execute(insert(AuditEvent).values(**values))  # Core: every audited request pays for this write
-    session.commit()
+    session.connection().execute(_INSERT, values)  # Core, prebuilt: every audited request pays for this write
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def patient_of(session: Session, object_type: str, object_id: int | None) -> int | None:

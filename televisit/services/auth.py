@@ -6,8 +6,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -158,6 +159,23 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> User | Non
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
     return row.user
+
+
+def actor_for_token(session: Session, token: str, *, now: datetime) -> Actor | None:
+    """The actor of a live token, or None: `user_for_token` as one Core query (every API call runs it)."""
+    row = session.connection().execute(_token_stmt(), {"digest": _digest(token), "now": now}).first()
+    return Actor(*row) if row else None
+
+
+@lru_cache(maxsize=1)
+def _token_stmt():
+    t, u = ApiToken.__table__.c, User.__table__.c
+    return (
+        select(u.id, u.role, u.patient_id, u.clinician_id)
+        .select_from(ApiToken.__table__.join(User.__table__, u.id == t.user_id))
+        .where(t.token_hash == bindparam("digest"), t.revoked_at.is_(None), t.expires_at > bindparam("now"))
+        .where(u.active.is_(True))
+    )
 
 
 def revoke_token(session: Session, token: str, *, now: datetime) -> bool:

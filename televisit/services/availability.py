@@ -4,7 +4,9 @@ Both feed the pure engine (`televisit.domain.availability`: `grid`, `refusal`, `
 only the engine decides what is free. For speed the data is read with lean Core queries (rows,
 not ORM objects), and the search (its inner loop is `slot_scan`) skips work whose answer is
 known to be "nothing": rule windows where no grid start has room, days inside the minimum
-notice, and days after the point where `limit` slots are certain.
+notice, and days after the point where `limit` slots are certain. The search reads bookings as
+gaps (`_free_gaps`): back-to-back bookings arrive merged, so a full fortnight is a few rows per
+clinician; the booking check reads every blocked interval (`_blocked`), to say exactly why not.
 """
 
 from __future__ import annotations
@@ -16,7 +18,26 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Text, and_, bindparam, cast, exists, func, literal, select, type_coerce, union_all
+from sqlalchemy import (
+    DateTime,
+    Float,
+    Integer,
+    Interval,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as status
@@ -37,7 +58,7 @@ from televisit.models import Appointment, AvailabilityRule, Clinician, Location,
 from televisit.models.catalog import clinician_visit_types
 from televisit.services.slot_scan import ChunkScan, by_location
 
-CHUNK = timedelta(days=7)  # busy time is loaded a week at a time
+CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows)
 STEP = timedelta(days=1)  # a `limit` search checks whether it has enough after every day
 MARGIN = timedelta(days=1)  # bookings just outside a range can still block (buffers)
 _VT, _CVT, _RULE, _LOC = VisitType.__table__, clinician_visit_types, AvailabilityRule.__table__, Location.__table__
@@ -171,20 +192,99 @@ def _blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclu
 def _blocked_stmt(dialect: str):
     """The query of `_blocked`, built once per dialect: the busiest query of booking and search."""
     a, o = _APPT.c, _OFF.c
-    wall = _utc_wall(dialect)
-    ids = bindparam("ids", expanding=True)
+    wall, among = _utc_wall(dialect), _among(dialect)
     lo, hi = bindparam("lo", type_=a.block_end.type), bindparam("hi", type_=a.block_start.type)  # UTC instants
     busy = select(literal(0), a.clinician_id, wall(a.block_start), wall(a.block_end)).where(
-        a.clinician_id.in_(ids),
+        among(a.clinician_id),
         a.status.in_(status.HOLDS_TIME),
         a.block_end > lo,
         a.block_start < hi,
         a.id != bindparam("exclude"),
     )
     off = select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
-        o.clinician_id.in_(ids), o.end_at > lo, o.start_at < hi
+        among(o.clinician_id), o.end_at > lo, o.start_at < hi
     )
     return union_all(busy, off)
+
+
+def _free_gaps(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None, need: timedelta):
+    """`_blocked` for the search: each clinician's bookings merged wherever the gap between them is
+    shorter than `need` (no slot's blocked interval fits there), and their time off.
+
+    A fully booked week becomes a few merged intervals per clinician instead of a row per booking; the
+    engine's answer is the same, since a slot that meets a merged interval meets a booking or cannot fit
+    between two.
+    """
+    dialect = session.get_bind().dialect.name
+    params = {"ids": ids, "lo": lo, "hi": hi, "exclude": -1 if exclude is None else exclude}
+    params |= {"gap": need} if dialect == "postgresql" else {"gap_s": need.total_seconds() - 1}  # - 1: float slack
+    gaps, off = defaultdict(list), defaultdict(list)
+    for kind, cid, start, end in session.execute(_free_gaps_stmt(dialect), params).all():
+        start, end = (None if t is None else _EPOCH + (t - _NAIVE_EPOCH) for t in (start, end))  # naive UTC -> aware
+        (gaps if kind == 0 else off)[cid].append((start, end))
+    busy = {}
+    for cid, found in gaps.items():
+        found.sort(key=lambda g: g[0] if g[1] is None else g[1])  # by the booking each gap ends at (the last: open)
+        busy[cid] = [(found[i][1], found[i + 1][0]) for i in range(len(found) - 1)]
+    return busy, off
+
+
+@lru_cache(maxsize=4)
+def _free_gaps_stmt(dialect: str):
+    """The query of `_free_gaps`: (0, clinician, gap start or NULL, gap end or NULL) for the gap before
+    each booking that is long enough (or is the first), and after the last; (1, clinician, start, end)
+    per time off. A gap runs from one booking's end to the next one's start: the blocked intervals of
+    bookings that hold time never overlap (the exclusion constraint; SQLite's serialized writes)."""
+    a, o = _APPT.c, _OFF.c
+    wall, among = _utc_wall(dialect), _among(dialect)
+    lo, hi = bindparam("lo", type_=a.block_end.type), bindparam("hi", type_=a.block_start.type)
+    ordered = dict(partition_by=a.clinician_id, order_by=(a.block_start, a.id))
+    blocks = (
+        select(
+            a.clinician_id.label("cid"),
+            a.block_start.label("bs"),
+            a.block_end.label("be"),
+            func.lag(a.block_end).over(**ordered).label("prev_end"),
+            func.lead(a.block_start).over(**ordered).label("next_start"),
+        )
+        .where(
+            among(a.clinician_id),
+            a.status.in_(status.HOLDS_TIME),
+            a.block_end > lo,
+            a.block_start < hi,
+            a.id != bindparam("exclude"),
+        )
+        .cte("blocks")  # read once, for both ends of every gap
+    )
+    b = blocks.c
+    no_time = type_coerce(null(), DateTime())
+    before = select(literal(0), b.cid, wall(b.prev_end), wall(b.bs)).where(
+        or_(b.prev_end.is_(None), _at_least(dialect)(b.bs, b.prev_end))
+    )
+    after = select(literal(0), b.cid, wall(b.be), no_time).where(b.next_start.is_(None))
+    off = select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
+        among(o.clinician_id), o.end_at > lo, o.start_at < hi
+    )
+    return union_all(before, after, off)
+
+
+def _at_least(dialect: str):
+    """`later - earlier >= the gap parameter` (PostgreSQL: intervals; SQLite: seconds from julianday)."""
+    if dialect == "postgresql":
+        gap = bindparam("gap", type_=Interval())
+        return lambda later, earlier: later - earlier >= gap
+    gap_s = bindparam("gap_s", type_=Float())
+    return lambda later, earlier: (func.julianday(later) - func.julianday(earlier)) * 86400.0 >= gap_s
+
+
+def _among(dialect: str):
+    """`column IN :ids`. On PostgreSQL `= ANY(:ids)` with one array parameter: the statement's text stays the
+    same whatever the number of clinicians, so neither SQLAlchemy nor psycopg re-renders it per search."""
+    if dialect == "postgresql":
+        ids = bindparam("ids", type_=ARRAY(Integer))
+        return lambda col: col == any_(ids)
+    ids = bindparam("ids", expanding=True)
+    return lambda col: col.in_(ids)
 
 
 def _utc_wall(dialect: str):
@@ -204,7 +304,8 @@ def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclu
     # (time off only meets the visit itself), so nothing further out can matter.
     before = timedelta(minutes=max(visit.buffer_before_minutes, 0))
     after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
-    busy, off = _blocked(session, list(cat.rules), lo - before, hi + after, exclude)
+    need = max(visit.blocked(lo)[1] - visit.blocked(lo)[0], timedelta(0))  # a slot's blocked interval
+    busy, off = _free_gaps(session, list(cat.rules), lo - before, hi + after, exclude, need)
     return ChunkScan(cat, visit, busy, off, lo, hi, now)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from televisit.domain import appointments as st
 from televisit.domain.availability import VisitSpec
 from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
 from televisit.domain.roles import Actor
-from televisit.models import Appointment, Patient
+from televisit.models import Appointment, Patient, PhoneState
 from televisit.services import outbox, waitlist
 from televisit.services.availability import SlotRequest, checked_slot
 
@@ -41,7 +42,8 @@ class MoveRequest:
     patient_region: str | None = None
 
 
-def _patient_for(session: Session, actor: Actor, patient_id: int | None) -> Patient:
+def _patient_for(session: Session, actor: Actor, patient_id: int | None) -> tuple[Patient, PhoneState | None]:
+    """The patient booked for, and their number's state (one query), or Forbidden/Invalid."""
     if actor.role == "patient":
         if patient_id not in (None, actor.patient_id):
             raise Forbidden("A patient can book only for themself.")
@@ -50,10 +52,11 @@ def _patient_for(session: Session, actor: Actor, patient_id: int | None) -> Pati
         raise Forbidden("Only patients, schedulers and admins can book.")
     if patient_id is None:
         raise Invalid({"patient_id": "required when booking for a patient"})
-    patient = session.get(Patient, patient_id)
-    if patient is None:
+    stmt = select(Patient, PhoneState).outerjoin(PhoneState, PhoneState.phone == Patient.phone)
+    row = session.execute(stmt.where(Patient.id == patient_id)).first()
+    if row is None:
         raise Invalid({"patient_id": "no such patient"})
-    return patient
+    return row[0], row[1]
 
 
 def is_overlap(exc: IntegrityError) -> bool:
@@ -101,9 +104,18 @@ def _place(appt: Appointment, visit: VisitSpec, start: datetime) -> None:
     appt.block_start, appt.block_end = visit.blocked(start)
 
 
-def book(session: Session, req: BookingRequest, *, actor: Actor, now: datetime) -> Appointment:
-    """Book a slot; SlotUnavailable (409) or Invalid (422) say why not; nothing is written then."""
-    patient = _patient_for(session, actor, req.patient_id)
+def book(
+    session: Session,
+    req: BookingRequest,
+    *,
+    actor: Actor,
+    now: datetime,
+    before_commit: Callable[[Appointment], None] | None = None,
+) -> Appointment:
+    """Book a slot; SlotUnavailable (409) or Invalid (422) say why not; nothing is written then.
+
+    `before_commit(appt)` runs in the booking's transaction, after its messages are planned."""
+    patient, phone = _patient_for(session, actor, req.patient_id)
     slot_req = replace(req.slot, patient_region=req.slot.patient_region or patient.region)
     slot, visit = checked_slot(session, slot_req, now=now)
     appt = Appointment(
@@ -123,8 +135,21 @@ def book(session: Session, req: BookingRequest, *, actor: Actor, now: datetime) 
     )
     _place(appt, visit, slot.start)
     session.add(appt)
-    _commit(session, lambda: outbox.on_booked(session, appt, now=now), keep_loaded=True)
+    _commit(
+        session,
+        *_hooks(
+            lambda: outbox.on_booked(session, appt, now=now, channels=outbox.reachable(patient, phone)),
+            appt,
+            before_commit,
+        ),
+        keep_loaded=True,
+    )
     return appt
+
+
+def _hooks(plan: Callable[[], None], appt: Appointment, before_commit) -> list[Callable[[], None]]:
+    """The messages, then the caller's own step, both inside the change's transaction."""
+    return [plan] + ([lambda: before_commit(appt)] if before_commit else [])
 
 
 def get_visible(session: Session, appointment_id: int, actor: Actor, *, lock: bool = False) -> Appointment:
@@ -144,7 +169,13 @@ def _require_changeable(appt: Appointment) -> None:
 
 
 def reschedule(
-    session: Session, appointment_id: int, move: MoveRequest, *, actor: Actor, now: datetime, before_commit=None
+    session: Session,
+    appointment_id: int,
+    move: MoveRequest,
+    *,
+    actor: Actor,
+    now: datetime,
+    before_commit: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Move an appointment (same id, sequence + 1); the new time is taken before the old is released."""
     appt = get_visible(session, appointment_id, actor, lock=True)
@@ -164,8 +195,8 @@ def reschedule(
     _place(appt, visit, slot.start)
     appt.sequence += 1
     appt.updated_at = now
-    hooks = [lambda: outbox.on_moved(session, appt, now=now)] + ([lambda: before_commit(appt)] if before_commit else [])
-    _commit(session, *hooks)  # one transaction: the move, its messages and the freed time, or nothing
+    # one transaction: the move, its messages and the freed time, or nothing
+    _commit(session, *_hooks(lambda: outbox.on_moved(session, appt, now=now), appt, before_commit))
     return appt
 
 

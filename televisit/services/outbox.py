@@ -7,8 +7,9 @@ two jobs processes or a restart can never create a second copy of the same messa
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,13 +29,17 @@ def key_for(appointment_id: int, rule: str, channel: str, sequence: int) -> str:
 
 def channels_for(session: Session, patient: Patient) -> frozenset[str]:
     """Channels the patient can be reached on now (opt-ins, an address, a number not opted out/invalid)."""
+    texts = patient.phone and patient.sms_opt_in
+    return reachable(patient, session.get(PhoneState, patient.phone) if texts else None)
+
+
+def reachable(patient: Patient, phone: PhoneState | None) -> frozenset[str]:
+    """`channels_for`, given the patient's number's state (None: no row, so nothing known against it)."""
     out = set()
     if patient.email and patient.email_opt_in:
         out.add(reminders.EMAIL)
-    if patient.phone and patient.sms_opt_in:
-        state = session.get(PhoneState, patient.phone)
-        if state is None or not (state.opted_out or state.invalid):
-            out.add(reminders.SMS)
+    if patient.phone and patient.sms_opt_in and (phone is None or not (phone.opted_out or phone.invalid)):
+        out.add(reminders.SMS)
     return frozenset(out)
 
 
@@ -99,20 +104,33 @@ def _site_and_policy(session: Session, appt: Appointment) -> tuple[str, str | No
     The site is loaded as an entity and attached to `appt` (as loaded, not as a change), so reading
     `appt.location` later costs no query.
     """
-    policy = select(VisitType.reminder_policy).where(VisitType.id == appt.visit_type_id).scalar_subquery()
-    stmt = select(Location, policy).where(Location.id == appt.location_id)
-    location, policy = session.execute(stmt).one()
+    params = {"visit_type_id": appt.visit_type_id, "location_id": appt.location_id}
+    location, policy = session.execute(_site_and_policy_stmt(), params).one()
     set_committed_value(appt, "location", location)
     return location.timezone, policy
 
 
-def _plan(session: Session, appt: Appointment, notice: str, now: datetime, *, remind: bool = True) -> None:
+@lru_cache(maxsize=1)
+def _site_and_policy_stmt():
+    policy = select(VisitType.reminder_policy).where(VisitType.id == bindparam("visit_type_id")).scalar_subquery()
+    return select(Location, policy).where(Location.id == bindparam("location_id"))
+
+
+def _plan(
+    session: Session,
+    appt: Appointment,
+    notice: str,
+    now: datetime,
+    *,
+    remind: bool = True,
+    channels: frozenset[str] | None = None,
+) -> None:
     """The `notice` now on every reachable channel, then (when `remind`) the policy's reminders.
 
     Every key is new (a notice or reminder of this appointment sequence cannot exist yet), so the
     rows go in as one INSERT; the unique index still refuses a duplicate.
     """
-    channels = channels_for(session, appt.patient)
+    channels = channels_for(session, appt.patient) if channels is None else channels
     rows = [_row(appt, notice, channel, now, now) for channel in sorted(channels)]
     if remind:
         zone, policy = _site_and_policy(session, appt)
@@ -126,7 +144,10 @@ def _plan(session: Session, appt: Appointment, notice: str, now: datetime, *, re
         )
         rows += [_row(appt, p.rule, p.channel, p.due, now) for p in planned]
     if rows:
-        session.execute(insert(OutboxMessage), rows)
+        session.connection().execute(_INSERT, rows)  # Core executemany: no ORM bookkeeping for new rows
+
+
+_INSERT = insert(OutboxMessage.__table__)
 
 
 def withdraw_pending(session: Session, appointment_id: int) -> int:
@@ -139,10 +160,16 @@ def withdraw_pending(session: Session, appointment_id: int) -> int:
     return result.rowcount or 0
 
 
-def on_booked(session: Session, appt: Appointment, *, now: datetime) -> None:
-    """Confirmation now (email with invitation, SMS) and the reminders of the policy."""
+def on_booked(
+    session: Session,
+    appt: Appointment,
+    *,
+    now: datetime,
+    channels: frozenset[str] | None = None,
+) -> None:
+    """Confirmation now (email with invitation, SMS) and the reminders of the policy (`channels`: known already)."""
     session.flush()  # the appointment needs its id for the keys
-    _plan(session, appt, "confirmation", now)
+    _plan(session, appt, "confirmation", now, channels=channels)
 
 
 def on_moved(session: Session, appt: Appointment, *, now: datetime) -> None:

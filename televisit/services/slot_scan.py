@@ -95,10 +95,11 @@ class ChunkScan:
         out: list[Slot] = []
         for cid, by_loc in self.cat.by_loc.items():
             modes = self.cat.modes[cid]
-            for loc_id, (rules, weekdays) in by_loc.items():
+            for loc_id, by_weekday in by_loc.items():
                 zone = self.cat.zones[loc_id]
                 for day in days[zone]:
-                    if day.weekday() in weekdays:
+                    rules = by_weekday.get(day.weekday())
+                    if rules:
                         found = self._day(cid, loc_id, zone, day, rules)
                         out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
         return out
@@ -132,9 +133,9 @@ class ChunkScan:
         return free_slots(ClinicianDay(cid, loc_id, zone, day, rules, busy, off), self.visit, now=self.now, mode=mode)
 
 
-def by_location(rules: list[Rule]) -> dict[int, tuple[tuple[Rule, ...], frozenset[int]]]:
-    """Rules per site, with the weekdays they cover."""
-    by_loc: dict[int, list[Rule]] = defaultdict(list)
+def by_location(rules: list[Rule]) -> dict[int, dict[int, tuple[Rule, ...]]]:
+    """Rules per site and weekday (a day is handed only its own weekday's rules)."""
+    by_loc: dict[int, dict[int, list[Rule]]] = defaultdict(lambda: defaultdict(list))
     for r in rules:
-        by_loc[r.location_id].append(r)
-    return {loc_id: (tuple(rs), frozenset(r.weekday for r in rs)) for loc_id, rs in by_loc.items()}
+        by_loc[r.location_id][r.weekday].append(r)
+    return {loc_id: {wd: tuple(rs) for wd, rs in days.items()} for loc_id, days in by_loc.items()}

@@ -123,7 +123,7 @@ def check_in(
         appt.status, appt.checked_in_at, appt.updated_at = st.CHECKED_IN, now, now
     record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
     session.flush()
-    emits += ws.line_changed(session, appt, now)
+    emits += ws.line_changed(session, appt, now)  # all now: the ack needs this patient's own queue
     queue = next((e.data for e in emits if e.event == "queue" and e.data["appointment_id"] == appt.id), None)
     zone = ws.zone_of(appt)
     ack = {
@@ -199,8 +199,8 @@ def admit(session: Session, caller: Caller, appointment_id: int, *, now: datetim
     appt.status, appt.admitted_at, appt.updated_at = st.IN_VISIT, now, now
     session.flush()
     data = {"appointment_id": appt.id, "visit_url": visit_url(public_url, appt.id)}
-    emits = [Emit("admitted", data, ws.appt_room(appt.id)), *ws.line_changed(session, appt, now)]
-    return Outcome({"ok": True, **data}, emits)
+    emits = [Emit("admitted", data, ws.appt_room(appt.id)), ws.status_changed(session, appt.clinician_id, now)]
+    return Outcome({"ok": True, **data}, emits, later=[ws.line_later(appt, now)])
 
 
 def running_late(session: Session, caller: Caller, minutes: object, *, now: datetime) -> Outcome:
@@ -213,11 +213,9 @@ def running_late(session: Session, caller: Caller, minutes: object, *, now: date
     row.late_minutes, row.updated_at = minutes, now
     session.add(row)
     session.flush()
-    state = ws.clinician_now(session, cid, now)
-    emits = [Emit("clinician_status", state.status, [ws.line_room(cid), ws.clinic_room(cid)])]  # one broadcast, first
-    for line in ws.lines_now(session, cid, now):
-        emits += ws.queue_emits(session, cid, line, now, state)
-    return Outcome({"ok": True, "status": state.status}, emits)
+    status = ws.clinician_now(session, cid, now).status
+    emits = [Emit("clinician_status", status, [ws.line_room(cid), ws.clinic_room(cid)])]  # one broadcast, first
+    return Outcome({"ok": True, "status": status}, emits, later=[ws.all_queues_later(cid, now)])
 
 
 def no_show(session: Session, caller: Caller, appointment_id: int, *, now: datetime) -> Outcome:
@@ -230,4 +228,5 @@ def no_show(session: Session, caller: Caller, appointment_id: int, *, now: datet
     session.flush()
     data = {"appointment_id": appt.id, "status": st.NO_SHOW}
     emits = [Emit("visit_ended", data, [ws.appt_room(appt.id), ws.visit_room(appt.id)])]
-    return Outcome({"ok": True, **data}, emits + ws.line_changed(session, appt, now))
+    emits.append(ws.status_changed(session, appt.clinician_id, now))
+    return Outcome({"ok": True, **data}, emits, later=[ws.line_later(appt, now)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -28,13 +29,22 @@ class Emit:
     skip_sid: str | None = None
 
 
+Later = Callable[[Session], list[Emit]]
+"""Events worked out after the commit, in a fresh transaction, once the urgent ones have gone out."""
+
+
 @dataclass
 class Outcome:
-    """What a use case hands back: the ack for the caller, the events to emit, the rooms the caller joins."""
+    """What a use case hands back: the ack for the caller, the events to emit, the rooms the caller joins.
+
+    `later` holds the slow part of a change's news (a `queue` event per waiting patient): the runner
+    builds and sends it after `emits`, so a broadcast to 500 patients does not wait for 500 payloads.
+    """
 
     ack: dict
     emits: list[Emit] = field(default_factory=list)
     rooms: list[str] = field(default_factory=list)
+    later: list[Later] = field(default_factory=list)
 
 
 def appt_room(appointment_id: int) -> str:
@@ -244,16 +254,48 @@ def waiting_list(session: Session, clinician_id: int, now: datetime, current: Ap
     }
 
 
+def status_changed(session: Session, clinician_id: int, now: datetime) -> Emit:
+    """The clinician's status, to their line and their clinic (one broadcast)."""
+    status = status_of(session, clinician_id, now)
+    return Emit("clinician_status", status, [line_room(clinician_id), clinic_room(clinician_id)])
+
+
 def line_changed(session: Session, appt: Appointment, now: datetime) -> list[Emit]:
-    """After a change to `appt`'s line: the clinician's status (one broadcast, first), the waiting list, then
+    """After a change to `appt`'s line, all read now: the clinician's status (first), the waiting list, then
     each waiting patient's own place and wait (one event each)."""
-    cid = appt.clinician_id
-    state = clinician_now(session, cid, now)
-    return [
-        Emit("clinician_status", state.status, [line_room(cid), clinic_room(cid)]),
-        Emit("waiting_list", waiting_list(session, cid, now, state.current), clinic_room(cid)),
-        *queue_emits(session, cid, line_of(session, appt), now, state),
-    ]
+    return [status_changed(session, appt.clinician_id, now), *line_later(appt, now)(session)]
+
+
+def line_later(appt: Appointment, now: datetime) -> Later:
+    """The waiting list and a `queue` event for everyone in `appt`'s line, read after the commit."""
+    clinician_id, appointment_id = appt.clinician_id, appt.id
+
+    def build(session: Session) -> list[Emit]:
+        moved = session.get(Appointment, appointment_id)
+        if moved is None:
+            return []
+        state = clinician_now(session, clinician_id, now)
+        listing = waiting_list(session, clinician_id, now, state.current)
+        return [
+            Emit("waiting_list", listing, clinic_room(clinician_id)),
+            *queue_emits(session, clinician_id, line_of(session, moved), now, state),
+        ]
+
+    return build
+
+
+def all_queues_later(clinician_id: int, now: datetime) -> Later:
+    """A `queue` event for everyone waiting for the clinician (every line around `now`), read after the commit."""
+
+    def build(session: Session) -> list[Emit]:
+        state = clinician_now(session, clinician_id, now)
+        return [
+            e
+            for line in lines_now(session, clinician_id, now)
+            for e in queue_emits(session, clinician_id, line, now, state)
+        ]
+
+    return build
 
 
 def message_json(m: WaitingMessage, zone) -> dict:

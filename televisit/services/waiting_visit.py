@@ -51,4 +51,5 @@ def end_visit(session: Session, caller: Caller, appointment_id: int, *, now: dat
     session.flush()
     data = {"appointment_id": appt.id, "status": st.COMPLETED}
     emits = [Emit("visit_ended", data, [ws.appt_room(appt.id), ws.visit_room(appt.id)])]
-    return Outcome({"ok": True, **data}, emits + ws.line_changed(session, appt, now))
+    emits.append(ws.status_changed(session, appt.clinician_id, now))
+    return Outcome({"ok": True, **data}, emits, later=[ws.line_later(appt, now)])

@@ -117,6 +117,7 @@ SOCKET_EVENTS = {
     "end_visit": "waiting_room.end",
     "join_visit": "waiting_room.join_visit",
 }
+_STAGED = "televisit.audit_staged"  # set once the request's event is in its change's transaction
 _ACK_STATUS = {"unauthorized": 401, "forbidden": 403, "not_found": 404, "invalid": 422, "internal": 500}
 
 
@@ -161,16 +162,29 @@ def _object(endpoint: str, arg: str | None, resp) -> tuple[int | None, int | Non
         return (request.view_args or {}).get(arg), None
     if endpoint.startswith("links."):
         return _link_appointment(endpoint), None
-    if endpoint == "api.create_appointment" and resp.status_code == 201:
-        body = resp.get_json(silent=True) or {}
-        return body.get("id"), body.get("patient_id")
     return None, None
+
+
+def staged(outcome: int):
+    """A `before_commit` hook for a service: it writes this request's event inside the change's own
+    transaction (one commit, not two), for the object the change made; `after_request` then adds nothing.
+
+    Should the change roll back, so does the event, and `after_request` records the refusal as usual.
+    """
+
+    def stage(obj) -> None:
+        action, object_type, _ = ROUTES[request.endpoint]
+        access = Access(action, object_type, obj.id, outcome, patient_id=obj.patient_id)
+        audit.stage(db.session, request_context(), access, now=clock.now())
+        request.environ[_STAGED] = True
+
+    return stage
 
 
 def after_request(resp):
     """Record the access when the endpoint touches patient data; a read that cannot be recorded is refused."""
     entry = ROUTES.get(request.endpoint or "")
-    if entry is None:
+    if entry is None or (request.environ.get(_STAGED) and resp.status_code < 400):
         return resp
     action, object_type, arg = entry
     try:

@@ -11,7 +11,7 @@ from televisit import clock
 from televisit.domain.errors import Forbidden, Unauthorized
 from televisit.domain.roles import Actor
 from televisit.extensions import db
-from televisit.services.auth import actor_of, user_for_token
+from televisit.services.auth import actor_for_token, actor_of
 
 ACTOR_KEY = "televisit.actor"
 
@@ -31,10 +31,9 @@ def current_actor() -> Actor | None:
         return request.environ[ACTOR_KEY]
     token = bearer_token()
     if token:
-        user = user_for_token(db.session, token, now=clock.now())
-        if user is None:
+        actor = actor_for_token(db.session, token, now=clock.now())
+        if actor is None:
             raise Unauthorized("The token is invalid, expired or revoked.")
-        actor = actor_of(user)
     elif request.headers.get("Authorization"):
         raise Unauthorized("Use 'Authorization: Bearer <token>'.")
     else:

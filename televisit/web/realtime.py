@@ -157,6 +157,8 @@ class WaitingRoomNamespace(Namespace):
         finally:
             db.session.remove()  # no transaction left open (on SQLite it would hold the write lock)
         self._deliver(sid, outcome)
+        for build in outcome.later:
+            self._send_later(build)
         return outcome.ack
 
     def _deliver(self, sid: str, outcome: Outcome) -> None:
@@ -166,6 +168,19 @@ class WaitingRoomNamespace(Namespace):
             web_emitter().emit_all(outcome.emits)
         except Exception:  # committed already: the ack stands; clients resync on their next event
             log.exception("waiting-room emit failed")
+
+    @staticmethod
+    def _send_later(build) -> None:
+        """Read and send the slower follow-up events of a committed change (its own short transaction)."""
+        try:
+            emits = build(db.session)
+            db.session.rollback()  # read only: end the transaction before the sends
+            web_emitter().emit_all(emits)
+        except Exception:  # committed already: the ack stands; clients resync on their next event
+            _abort()
+            log.exception("waiting-room follow-up events failed")
+        finally:
+            db.session.remove()
 
     # --- patient --------------------------------------------------------------------------------------
 

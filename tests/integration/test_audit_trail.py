@@ -75,6 +75,21 @@ def test_api_reads_and_changes_are_recorded_with_who_and_where(client):
     assert events[0].object_id == appt["id"]
 
 
+def test_a_booking_writes_its_event_once_and_a_refused_one_records_the_refusal(client):
+    p = f.program()
+    pat = f.token(client, "pat@example.org")
+    mark = _mark()
+    appt = _book(client, p, pat)
+    (made,) = _since(mark)  # written in the booking's own transaction, and only once
+    assert (made.action, made.object_id, made.outcome) == ("appointment.create", appt["id"], 201)
+    assert made.patient_id == appt["patient_id"]
+    body = {"visit_type_id": p.consult.id, "clinician_id": p.us_doc.id, "location_id": p.cleveland.id}
+    r = client.post("/api/v1/appointments", json=body | {"mode": "in_person", "start": START}, headers=pat)
+    assert r.status_code == 409
+    (refused,) = _since(made.id)  # recorded after the request, as every other refusal
+    assert (refused.action, refused.object_id, refused.outcome) == ("appointment.create", None, 409)
+
+
 def test_refused_attempts_are_recorded_too(client):
     p = f.program()
     appt = _book(client, p, f.token(client, "pat@example.org"))

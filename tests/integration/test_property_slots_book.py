@@ -93,9 +93,14 @@ def test_every_offered_slot_books(app, sc):
             after = search(db.session, query, now=clock.now())
             assert slot not in after
             blocked = (appt.block_start, appt.block_end)
-            for other in after:  # nothing still offered collides with what was just booked
+
+            def collides(other, blocked=blocked):
                 ob = (other.start - timedelta(minutes=sc["before"]), other.end + timedelta(minutes=sc["after"]))
-                assert not (ob[0] < blocked[1] and blocked[0] < ob[1])
+                return ob[0] < blocked[1] and blocked[0] < ob[1]
+
+            # exactly what was free before, less what meets the new booking: nothing still offered
+            # collides with it, and no free slot goes missing (the search reads bookings as merged gaps)
+            assert after == [s for s in offered if not collides(s)]
     finally:
         clock.reset()
 

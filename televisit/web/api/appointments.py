@@ -9,6 +9,7 @@ from televisit.domain.timezones import date_range_bounds, get_zone
 from televisit.extensions import db
 from televisit.services import booking
 from televisit.services.calendar import appointment_ics
+from televisit.web import audit as audit_trail
 from televisit.web.api import bp
 from televisit.web.api.parse import Fields, day, ident, json_body, one_of, text, zone_name
 from televisit.web.api.requests import move_request, slot_request
@@ -31,7 +32,7 @@ def create_appointment():
     f = Fields(json_body())
     req = booking.BookingRequest(slot_request(f), f.get("patient_id", ident), f.get("reason", text(2000)))
     f.done()
-    appt = booking.book(db.session, req, actor=current_actor(), now=clock.now())
+    appt = booking.book(db.session, req, actor=current_actor(), now=clock.now(), before_commit=audit_trail.staged(201))
     return jsonify(appointment_json(appt, zone)), 201
 
 
