@@ -181,30 +181,50 @@ class _Catalog:
 def _blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None):
     """Other appointments' blocked intervals and time off of `ids` touching [lo, hi), by clinician."""
     stmt = _blocked_stmt(session.get_bind().dialect.name)
-    params = {"ids": ids, "lo": lo, "hi": hi, "exclude": -1 if exclude is None else exclude}
     out: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
-    for kind, cid, start, end in session.execute(stmt, params).all():
-        out[kind][cid].append((_EPOCH + (start - _NAIVE_EPOCH), _EPOCH + (end - _NAIVE_EPOCH)))  # naive UTC -> aware
+    for kind, cid, start, end in session.execute(stmt, _range_params(ids, lo, hi, exclude)).all():
+        out[kind][cid].append((_aware(start), _aware(end)))
     return out
+
+
+def _range_params(ids: list[int], lo: datetime, hi: datetime, exclude: int | None) -> dict:
+    return {"ids": ids, "lo": lo, "hi": hi, "exclude": -1 if exclude is None else exclude}
+
+
+def _aware(naive: datetime | None) -> datetime | None:
+    """Naive UTC wall time (as `_utc_wall` selects it) -> aware UTC."""
+    return None if naive is None else _EPOCH + (naive - _NAIVE_EPOCH)
 
 
 @lru_cache(maxsize=4)
 def _blocked_stmt(dialect: str):
-    """The query of `_blocked`, built once per dialect: the busiest query of booking and search."""
-    a, o = _APPT.c, _OFF.c
-    wall, among = _utc_wall(dialect), _among(dialect)
-    lo, hi = bindparam("lo", type_=a.block_end.type), bindparam("hi", type_=a.block_start.type)  # UTC instants
-    busy = select(literal(0), a.clinician_id, wall(a.block_start), wall(a.block_end)).where(
-        among(a.clinician_id),
+    """The query of `_blocked`, built once per dialect: the booking check's."""
+    a = _APPT.c
+    wall = _utc_wall(dialect)
+    busy = select(literal(0), a.clinician_id, wall(a.block_start), wall(a.block_end)).where(*_holding(dialect))
+    return union_all(busy, _time_off(dialect))
+
+
+def _holding(dialect: str) -> tuple:
+    """Conditions: other appointments of `:ids` that hold time and touch [`:lo`, `:hi`) (UTC instants)."""
+    a = _APPT.c
+    lo, hi = bindparam("lo", type_=a.block_end.type), bindparam("hi", type_=a.block_start.type)
+    return (
+        _among(dialect)(a.clinician_id),
         a.status.in_(status.HOLDS_TIME),
         a.block_end > lo,
         a.block_start < hi,
         a.id != bindparam("exclude"),
     )
-    off = select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
-        among(o.clinician_id), o.end_at > lo, o.start_at < hi
+
+
+def _time_off(dialect: str):
+    """(1, clinician, start, end) per time off of `:ids` touching [`:lo`, `:hi`)."""
+    o, wall = _OFF.c, _utc_wall(dialect)
+    lo, hi = bindparam("lo", type_=o.end_at.type), bindparam("hi", type_=o.start_at.type)
+    return select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
+        _among(dialect)(o.clinician_id), o.end_at > lo, o.start_at < hi
     )
-    return union_all(busy, off)
 
 
 def _free_gaps(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None, need: timedelta):
@@ -216,12 +236,11 @@ def _free_gaps(session: Session, ids: list[int], lo: datetime, hi: datetime, exc
     between two.
     """
     dialect = session.get_bind().dialect.name
-    params = {"ids": ids, "lo": lo, "hi": hi, "exclude": -1 if exclude is None else exclude}
+    params = _range_params(ids, lo, hi, exclude)
     params |= {"gap": need} if dialect == "postgresql" else {"gap_s": need.total_seconds() - 1}  # - 1: float slack
     gaps, off = defaultdict(list), defaultdict(list)
     for kind, cid, start, end in session.execute(_free_gaps_stmt(dialect), params).all():
-        start, end = (None if t is None else _EPOCH + (t - _NAIVE_EPOCH) for t in (start, end))  # naive UTC -> aware
-        (gaps if kind == 0 else off)[cid].append((start, end))
+        (gaps if kind == 0 else off)[cid].append((_aware(start), _aware(end)))
     busy = {}
     for cid, found in gaps.items():
         found.sort(key=lambda g: g[0] if g[1] is None else g[1])  # by the booking each gap ends at (the last: open)
@@ -235,9 +254,7 @@ def _free_gaps_stmt(dialect: str):
     each booking that is long enough (or is the first), and after the last; (1, clinician, start, end)
     per time off. A gap runs from one booking's end to the next one's start: the blocked intervals of
     bookings that hold time never overlap (the exclusion constraint; SQLite's serialized writes)."""
-    a, o = _APPT.c, _OFF.c
-    wall, among = _utc_wall(dialect), _among(dialect)
-    lo, hi = bindparam("lo", type_=a.block_end.type), bindparam("hi", type_=a.block_start.type)
+    a, wall = _APPT.c, _utc_wall(dialect)
     ordered = dict(partition_by=a.clinician_id, order_by=(a.block_start, a.id))
     blocks = (
         select(
@@ -247,13 +264,7 @@ def _free_gaps_stmt(dialect: str):
             func.lag(a.block_end).over(**ordered).label("prev_end"),
             func.lead(a.block_start).over(**ordered).label("next_start"),
         )
-        .where(
-            among(a.clinician_id),
-            a.status.in_(status.HOLDS_TIME),
-            a.block_end > lo,
-            a.block_start < hi,
-            a.id != bindparam("exclude"),
-        )
+        .where(*_holding(dialect))
         .cte("blocks")  # read once, for both ends of every gap
     )
     b = blocks.c
@@ -262,10 +273,7 @@ def _free_gaps_stmt(dialect: str):
         or_(b.prev_end.is_(None), _at_least(dialect)(b.bs, b.prev_end))
     )
     after = select(literal(0), b.cid, wall(b.be), no_time).where(b.next_start.is_(None))
-    off = select(literal(1), o.clinician_id, wall(o.start_at), wall(o.end_at)).where(
-        among(o.clinician_id), o.end_at > lo, o.start_at < hi
-    )
-    return union_all(before, after, off)
+    return union_all(before, after, _time_off(dialect))
 
 
 def _at_least(dialect: str):
