@@ -29,8 +29,12 @@ def clinical_names(sms):
     return p
 
 
+# a signed link's token is random base64: it may spell "mri" or "neuro" by chance, so it is not read
+SIGNED_TOKEN = re.compile(r"(/l/[a-z_-]+/)[A-Za-z0-9_.-]+")
+
+
 def assert_discreet(body: str) -> None:
-    lowered = body.lower()
+    lowered = SIGNED_TOKEN.sub(r"\1<token>", body).lower()
     leaked = [word for word in FORBIDDEN if word in lowered]
     assert not leaked and REASON.lower() not in lowered, (leaked, body)
 
