@@ -97,7 +97,7 @@ def make_app(url: str):
     cfg = DevConfig()
     cfg.SQLALCHEMY_DATABASE_URI = url
     cfg.TELEVISIT_NOW = None
-    cfg.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10}
+    cfg.SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10}
     return create_app(cfg)
 
 

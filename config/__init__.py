@@ -76,6 +76,9 @@ class BaseConfig:
         # Outbox dispatch: sending threads per jobs process (PostgreSQL; SQLite always uses one) and rows per claim.
         self.OUTBOX_THREADS = _int("TELEVISIT_OUTBOX_THREADS", 0)  # 0 = the default for the database
         self.OUTBOX_BATCH = _int("TELEVISIT_OUTBOX_BATCH", 50)
+        # Each web process holding waiting-room sockets says it is alive this often; the jobs clear the sockets
+        # of one silent for four beats (it died) so no clinician stays "online" (services/waiting_processes.py).
+        self.WAITING_HEARTBEAT_SECONDS = _int("TELEVISIT_WAITING_HEARTBEAT_SECONDS", 15)
         self.API_TOKEN_HOURS = int(_env("TELEVISIT_API_TOKEN_HOURS", "12") or 12)
         # Sign-in throttling (docs/security.md): failed attempts per client address (Flask-Limiter, in Redis when
         # configured, keyed under this deployment's channel), and a per-account lockout kept in the database.
@@ -89,7 +92,9 @@ class BaseConfig:
         self.SIGNIN_RATE_LIMIT = _env("TELEVISIT_SIGNIN_RATE_LIMIT", "10 per minute")
         self.SIGNIN_LOCKOUT_FAILURES = _int("TELEVISIT_SIGNIN_LOCKOUT_FAILURES", 5)
         self.SIGNIN_LOCKOUT_MINUTES = _int("TELEVISIT_SIGNIN_LOCKOUT_MINUTES", 15)
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+        # A pooled connection idle this long is pinged before use (televisit/db_events.py: ping_when_idle).
+        self.DB_PING_IDLE_SECONDS = _int("TELEVISIT_DB_PING_IDLE_SECONDS", 10)
         # A threaded web process runs a handler per socket event: size its pool for bursts (a mass disconnect).
         # Applied to server databases only (an in-memory SQLite has a single static connection).
         self.DB_POOL_SIZE = _int("TELEVISIT_DB_POOL_SIZE", 10)

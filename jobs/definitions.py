@@ -129,20 +129,25 @@ def offer_freed_slots(app: Flask) -> dict:
 
 
 def waiting_room_sweep(app: Flask) -> dict:
-    """Mark missed virtual visits as no-shows and tell checked-in patients their visit starts soon.
+    """Mark missed virtual visits as no-shows, tell checked-in patients their visit starts soon, and clear
+    the sockets of web processes that died (no heartbeat).
 
     Committed first, then emitted: through Redis (write-only) when REDIS_URL is set, else through the
     app's own Socket.IO server (jobs running inside `flask serve --with-jobs`).
     """
     from televisit.adapters.socket_emitter import jobs_emitter
+    from televisit.services.waiting_processes import clear_dead, stale_after
     from televisit.services.waiting_sweeps import starts_soon, sweep_no_shows
 
     now = clock.now()
     missed = sweep_no_shows(db.session, now)
     soon = starts_soon(db.session, now)
+    stale = stale_after(app.config.get("WAITING_HEARTBEAT_SECONDS", 15))
+    cleared, gone = clear_dead(db.session, now=now, wall_now=clock.wall_now(), stale=stale)
     db.session.commit()
-    jobs_emitter(app).emit_all(missed + soon)
-    return {"no_show": len(missed), "starts_soon": len(soon)} if missed or soon else {}
+    jobs_emitter(app).emit_all(missed + soon + gone)
+    counts = {"no_show": len(missed), "starts_soon": len(soon)} if missed or soon else {}
+    return counts | ({"dead_sockets": cleared} if cleared else {})
 
 
 JOBS: tuple[JobDef, ...] = (

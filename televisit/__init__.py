@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
         "hide_parameters": True,
     }
     db.init_app(app)
+    _ping_idle_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -72,6 +73,18 @@ def register_extensions(app: Flask) -> None:
         from televisit.services.auth import user_for_session
 
         return user_for_session(db.session, session_id)
+
+
+def _ping_idle_connections(app: Flask) -> None:
+    """A server database's pooled connections are pinged after sitting idle, not on every checkout."""
+    from televisit.db_events import ping_when_idle
+    from televisit.extensions import db
+
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite") or options.get("pool_pre_ping"):
+        return
+    with app.app_context():
+        ping_when_idle(db.engine, app.config.get("DB_PING_IDLE_SECONDS", 10))
 
 
 def _pool_options(config) -> dict:

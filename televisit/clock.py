@@ -1,4 +1,4 @@
-"""The only function in Televisit that reads the current time.
+"""The only module in Televisit that reads the current time (`now`; `wall_now` for heartbeats).
 
 `TELEVISIT_NOW` (demos, tests) starts the clock at a given instant and lets it run on;
 tests may also freeze or move it.
@@ -23,6 +23,11 @@ def now() -> datetime:
         return datetime.now(_UTC)
     elapsed = time.monotonic() - float(_state["mono"])  # type: ignore[arg-type]
     return anchor + timedelta(seconds=elapsed)  # type: ignore[operator]
+
+
+def wall_now() -> datetime:
+    """The real time, whatever the app clock says: for process liveness (heartbeats), never for visits."""
+    return datetime.now(_UTC)
 
 
 def start_at(instant: datetime) -> None:

@@ -64,7 +64,7 @@ def _make_app(url: str):
     cfg.SQLALCHEMY_DATABASE_URI = url
     cfg.PUBLIC_URL = "http://televisit.test"
     if url.startswith("postgresql"):
-        cfg.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 40, "max_overflow": 20}
+        cfg.SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 40, "max_overflow": 20}
     return create_app(cfg)
 
 
@@ -100,7 +100,8 @@ def db_url(request):
 
 
 def _wipe() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables) if not t.info.get("append_only")]
+    keep = ("append_only", "singleton")
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if not any(t.info.get(k) for k in keep)]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:

@@ -7,7 +7,7 @@ from televisit.models.catalog import AvailabilityRule, Clinician, Location, Time
 from televisit.models.intake import Intake, UrgentCase
 from televisit.models.messaging import CalendarFeed, FreedSlot, OutboxMessage, PhoneState, SlotOffer, WaitlistEntry
 from televisit.models.people import ApiToken, Patient, User
-from televisit.models.waiting import ClinicianPresence, SocketPresence, WaitingMessage
+from televisit.models.waiting import ClinicianPresence, SocketPresence, WaitingMessage, WebProcess
 
 __all__ = [
     "ApiToken",
@@ -33,4 +33,5 @@ __all__ = [
     "VisitType",
     "WaitingMessage",
     "WaitlistEntry",
+    "WebProcess",
 ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from televisit.models.base import Base, UTCDateTime
+
+HOLDING = "status IN ('booked', 'checked_in', 'in_visit', 'completed')"  # domain.appointments.HOLDS_TIME
 
 
 class Appointment(Base):
@@ -44,9 +46,22 @@ class Appointment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     patient = relationship("Patient", lazy="joined")
     location = relationship("Location", lazy="joined")
+    # Not a column: the site's zone when the service that made this object knew it (a new booking), so
+    # rendering the answer needs no query for the location. None: read `location.timezone`.
+    site_timezone = None
 
     __table_args__ = (
         Index("ix_appointments_clinician_block", "clinician_id", "block_start", "block_end"),
         Index("ix_appointments_start", "start_at"),
         Index("ix_appointments_status_start", "status", "start_at"),  # the waiting-room sweeps
+        # the slot search: each clinician's bookings that hold time, in start order (services/busy_time.py)
+        Index(
+            "ix_appointments_holding",
+            "clinician_id",
+            "block_start",
+            "block_end",
+            "id",
+            postgresql_where=text(HOLDING),
+            sqlite_where=text(HOLDING),
+        ),
     )

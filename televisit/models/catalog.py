@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from televisit.models.base import Base, UTCDateTime
@@ -14,6 +14,17 @@ clinician_visit_types = Table(
     Base.metadata,
     Column("clinician_id", ForeignKey("clinicians.id", ondelete="CASCADE"), primary_key=True),
     Column("visit_type_id", ForeignKey("visit_types.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# One row whose `stamp` the database changes (migration 0006's triggers) whenever a catalog table changes:
+# processes keep the catalog in memory while the stamp is the same (televisit/services/catalog_snapshot.py).
+catalog_state = Table(
+    "catalog_state",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stamp", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+    info={"singleton": True},  # never emptied (the tests' wipe keeps it)
 )
 
 

@@ -33,6 +33,17 @@ class SocketPresence(Base):
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the web process holding the socket (WebProcess.name); None: recorded before heartbeats existed
+    process: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+
+
+class WebProcess(Base):
+    """A web process holding waiting-room sockets, and when it last said it is alive (real time)."""
+
+    __tablename__ = "web_processes"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class WaitingMessage(Base):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -15,9 +15,10 @@ from televisit.domain import appointments as st
 from televisit.domain.availability import VisitSpec
 from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
 from televisit.domain.roles import Actor
-from televisit.models import Appointment, Patient, PhoneState
-from televisit.services import outbox, waitlist
-from televisit.services.availability import SlotRequest, checked_slot
+from televisit.models import Appointment
+from televisit.services import booking_rows as rows
+from televisit.services import catalog_snapshot, outbox, waitlist
+from televisit.services.booking_check import SlotRequest, checked_slot
 
 OVERLAP_MARKERS = ("appointments_no_overlap", "slot_unavailable", "23P01")
 
@@ -42,8 +43,8 @@ class MoveRequest:
     patient_region: str | None = None
 
 
-def _patient_for(session: Session, actor: Actor, patient_id: int | None) -> tuple[Patient, PhoneState | None]:
-    """The patient booked for, and their number's state (one query), or Forbidden/Invalid."""
+def _patient_id_for(actor: Actor, patient_id: int | None) -> int:
+    """Whom the actor may book for: a patient only themself; staff anyone they name."""
     if actor.role == "patient":
         if patient_id not in (None, actor.patient_id):
             raise Forbidden("A patient can book only for themself.")
@@ -52,11 +53,7 @@ def _patient_for(session: Session, actor: Actor, patient_id: int | None) -> tupl
         raise Forbidden("Only patients, schedulers and admins can book.")
     if patient_id is None:
         raise Invalid({"patient_id": "required when booking for a patient"})
-    stmt = select(Patient, PhoneState).outerjoin(PhoneState, PhoneState.phone == Patient.phone)
-    row = session.execute(stmt.where(Patient.id == patient_id)).first()
-    if row is None:
-        raise Invalid({"patient_id": "no such patient"})
-    return row[0], row[1]
+    return patient_id
 
 
 def is_overlap(exc: IntegrityError) -> bool:
@@ -65,17 +62,11 @@ def is_overlap(exc: IntegrityError) -> bool:
     return any(marker in text for marker in OVERLAP_MARKERS)
 
 
-def _commit(session: Session, *hooks, keep_loaded: bool = False) -> None:
-    """Flush (the database checks overlap here), run `hooks` in the same transaction, commit.
-
-    `keep_loaded`: the caller wrote every attribute itself, so the objects need not be expired and
-    read back after the commit (saves a round trip on the busiest path, booking).
-    """
+@contextmanager
+def _overlap_refused(session: Session) -> Iterator[None]:
+    """Roll back on a database error; an overlap the database refused becomes SlotUnavailable ("taken")."""
     try:
-        session.flush()
-        for hook in hooks:
-            hook()
-        _commit_keeping(session) if keep_loaded else session.commit()
+        yield
     except IntegrityError as exc:
         session.rollback()
         if is_overlap(exc):
@@ -90,7 +81,17 @@ def _commit(session: Session, *hooks, keep_loaded: bool = False) -> None:
         raise
 
 
+def _commit(session: Session, *hooks) -> None:
+    """Flush (the database checks overlap here), run `hooks` in the same transaction, commit."""
+    with _overlap_refused(session):
+        session.flush()
+        for hook in hooks:
+            hook()
+        session.commit()
+
+
 def _commit_keeping(session: Session) -> None:
+    """Commit without expiring: every attribute of the new row was written by us, so nothing is read back."""
     inner = session() if callable(session) else session  # a scoped session or a plain one
     before, inner.expire_on_commit = inner.expire_on_commit, False
     try:
@@ -114,36 +115,22 @@ def book(
 ) -> Appointment:
     """Book a slot; SlotUnavailable (409) or Invalid (422) say why not; nothing is written then.
 
-    `before_commit(appt)` runs in the booking's transaction, after its messages are planned."""
-    patient, phone = _patient_for(session, actor, req.patient_id)
-    slot_req = replace(req.slot, patient_region=req.slot.patient_region or patient.region)
-    slot, visit = checked_slot(session, slot_req, now=now)
-    appt = Appointment(
-        uid=f"{uuid.uuid4()}@televisit",
-        patient_id=patient.id,
-        clinician_id=slot.clinician_id,
-        location_id=slot.location_id,
-        visit_type_id=slot.visit_type_id,
-        mode=slot.mode,
-        status=st.BOOKED,
-        patient_region=slot_req.patient_region,
-        reason=req.reason,
-        sequence=0,
-        created_by_user_id=actor.user_id,
-        created_at=now,
-        updated_at=now,
-    )
-    _place(appt, visit, slot.start)
-    session.add(appt)
-    _commit(
-        session,
-        *_hooks(
-            lambda: outbox.on_booked(session, appt, now=now, channels=outbox.reachable(patient, phone)),
-            appt,
-            before_commit,
-        ),
-        keep_loaded=True,
-    )
+    `before_commit(appt)` runs in the booking's transaction, after its messages are planned. This is the
+    busiest write path, so it is lean: a query for the patient (with the catalog's stamp), one for the
+    clinician's busy time, an INSERT each for the appointment, its messages and the audit event, a commit."""
+    who = rows.patient_for(session, _patient_id_for(actor, req.patient_id))
+    snap = catalog_snapshot.current(session, who.stamp)
+    slot_req = replace(req.slot, patient_region=req.slot.patient_region or who.patient.region)
+    slot, visit = checked_slot(session, slot_req, now=now, snap=snap)
+    values = rows.new_values(slot, visit, who.patient.id, slot_req.patient_region, req.reason, actor.user_id, now)
+    site = outbox.Site(snap.zones[slot.location_id], snap.policies[slot.visit_type_id], who.patient.timezone)
+    with _overlap_refused(session):
+        appt = rows.insert_loaded(session, values)
+        appt.site_timezone = site.zone
+        outbox.on_booked(session, appt, now=now, channels=outbox.reachable(who.patient, who.phone), site=site)
+        if before_commit:
+            before_commit(appt)
+        _commit_keeping(session)
     return appt
 
 

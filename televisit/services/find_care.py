@@ -16,7 +16,8 @@ from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, local_date
 from televisit.models import Appointment, Clinician, Location, Patient, VisitType
 from televisit.services import booking, intake
-from televisit.services.availability import SlotQuery, SlotRequest, search
+from televisit.services.availability import SlotQuery, search
+from televisit.services.booking_check import SlotRequest
 
 FIRST_TIMES = 24  # how many of the earliest times to show
 HORIZON_DAYS = 366  # the visit type's own booking horizon applies within this

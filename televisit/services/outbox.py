@@ -6,6 +6,7 @@ two jobs processes or a restart can never create a second copy of the same messa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -98,6 +99,21 @@ def _row(appt: Appointment, rule: str, channel: str, due: datetime, now: datetim
     }
 
 
+@dataclass(frozen=True)
+class Site:
+    """What reminder planning needs beyond the appointment: the site's zone, the visit type's reminder
+    policy and the patient's zone (a booking has them at hand; otherwise they are read)."""
+
+    zone: str
+    policy: list | None
+    patient_zone: str
+
+
+def _site(session: Session, appt: Appointment) -> Site:
+    zone, policy = _site_and_policy(session, appt)
+    return Site(zone, policy, appt.patient.timezone)
+
+
 def _site_and_policy(session: Session, appt: Appointment) -> tuple[str, str | None]:
     """The site's zone and the visit type's reminder policy, in one round trip.
 
@@ -124,6 +140,7 @@ def _plan(
     *,
     remind: bool = True,
     channels: frozenset[str] | None = None,
+    site: Site | None = None,
 ) -> None:
     """The `notice` now on every reachable channel, then (when `remind`) the policy's reminders.
 
@@ -133,12 +150,12 @@ def _plan(
     channels = channels_for(session, appt.patient) if channels is None else channels
     rows = [_row(appt, notice, channel, now, now) for channel in sorted(channels)]
     if remind:
-        zone, policy = _site_and_policy(session, appt)
+        site = site or _site(session, appt)
         planned = reminders.plan(
             appt.start_at,
-            rules=reminders.parse_policy(policy),
-            site_zone=get_zone(zone),
-            patient_zone=get_zone(appt.patient.timezone),
+            rules=reminders.parse_policy(site.policy),
+            site_zone=get_zone(site.zone),
+            patient_zone=get_zone(site.patient_zone),
             now=now,
             channels=channels,
         )
@@ -166,10 +183,12 @@ def on_booked(
     *,
     now: datetime,
     channels: frozenset[str] | None = None,
+    site: Site | None = None,
 ) -> None:
-    """Confirmation now (email with invitation, SMS) and the reminders of the policy (`channels`: known already)."""
+    """Confirmation now (email with invitation, SMS) and the reminders of the policy (`channels`, `site`:
+    known already)."""
     session.flush()  # the appointment needs its id for the keys
-    _plan(session, appt, "confirmation", now, channels=channels)
+    _plan(session, appt, "confirmation", now, channels=channels, site=site)
 
 
 def on_moved(session: Session, appt: Appointment, *, now: datetime) -> None:

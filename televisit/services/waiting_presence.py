@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -13,6 +16,17 @@ from televisit.domain import appointments as st
 from televisit.models import Appointment, SocketPresence
 from televisit.services.waiting_auth import Caller
 from televisit.services.waiting_state import Emit, clinic_room, line_room, online, status_of, waiting_list
+
+_NAME: dict[int, str] = {}
+
+
+def process_name() -> str:
+    """This process's name (host:pid:random) in `socket_presence.process`; made after any fork, so each
+    gunicorn worker has its own (services/waiting_processes.py keeps their heartbeats)."""
+    pid = os.getpid()
+    if pid not in _NAME:
+        _NAME[pid] = f"{socket.gethostname()[:40]}:{pid}:{secrets.token_hex(3)}"
+    return _NAME[pid]
 
 
 def record(
@@ -34,6 +48,7 @@ def record(
         clinician_id=clinician_id,
         user_id=caller.user_id,
         connected_at=now,
+        process=process_name(),
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(SocketPresence).values(**values)

@@ -24,7 +24,7 @@ from televisit.domain.timezones import get_zone
 from televisit.models import Appointment, FreedSlot, Location, OutboxMessage, SlotOffer, WaitlistEntry
 from televisit.services import links
 from televisit.services import outbox as ob
-from televisit.services.availability import SlotRequest, check_slot
+from televisit.services.booking_check import SlotRequest, check_slot
 
 OFFERS_PER_SLOT = 3
 OFFER_HOURS = 12

@@ -24,6 +24,7 @@ from televisit.services import waiting_room as room
 from televisit.services.waiting_auth import MAX_ID, Caller
 from televisit.services.waiting_state import Outcome
 from televisit.web import audit
+from televisit.web.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 INTERNAL = {"code": "internal", "message": "Something went wrong on our side; please try again."}
@@ -88,6 +89,7 @@ class WaitingRoomNamespace(Namespace):
     def __init__(self, namespace: str = NAMESPACE):
         super().__init__(namespace)
         self.callers: dict[str, Caller] = {}
+        self.heartbeat = Heartbeat()
 
     def trigger_event(self, event, *args):
         """Answer an unknown event with an error ack instead of silence."""
@@ -101,6 +103,7 @@ class WaitingRoomNamespace(Namespace):
         """Accept a bearer token, a join link or the session cookie; refuse anything else."""
         try:
             caller = _authenticate(auth)
+            self.heartbeat.start(db.session)
         except DomainError as exc:
             raise ConnectionRefusedError(exc.message, {"code": exc.code}) from None
         except Exception:

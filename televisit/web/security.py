@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from functools import lru_cache
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
@@ -17,9 +18,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 THROTTLED = "Too many sign-in attempts from your network. Please wait a minute and try again."
 
 
-def _csp() -> str:
+@lru_cache(maxsize=64)
+def _csp(host: str) -> str:
     """No inline script or style; video needs blob:/mediastream: media; Socket.IO needs this host's ws(s)."""
-    host = request.host
     return "; ".join(
         (
             "default-src 'self'",
@@ -48,7 +49,7 @@ def request_id() -> str:
 def add_headers(resp):
     """Every response: CSP, frame denial, no-sniff, referrer policy (a stricter per-page one is kept), HSTS in prod."""
     headers = resp.headers
-    headers.setdefault("Content-Security-Policy", _csp())
+    headers.setdefault("Content-Security-Policy", _csp(request.host))
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
@@ -68,6 +69,17 @@ def lockout_policy() -> Lockout:
 
 def _signin_rate() -> str:
     return current_app.config.get("SIGNIN_RATE_LIMIT", "10 per minute")
+
+
+# The endpoints that carry a rate limit: every other request skips Flask-Limiter's per-request work (a
+# booking spent 5% of its CPU there). A route given a limit must be added here (tests/integration/
+# test_security_signin.py checks that both sign-in routes are throttled).
+LIMITED_ENDPOINTS = frozenset({"pages.login", "api.create_token"})
+
+
+@limiter.request_filter
+def _not_limited() -> bool:
+    return request.endpoint not in LIMITED_ENDPOINTS
 
 
 # One budget for the page and the API (scope "signin"). Only refused attempts count (a hospital's many users

@@ -13,7 +13,7 @@ import pytest
 from televisit.extensions import db
 from televisit.services import booking
 from televisit.services.auth import actor_of
-from televisit.services.availability import SlotRequest
+from televisit.services.booking_check import SlotRequest
 from tests import factories as f
 
 PHONE = {"width": 390, "height": 844}

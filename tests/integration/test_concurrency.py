@@ -227,7 +227,7 @@ def test_concurrent_clients_same_and_overlapping_slots_one_winner_each(live, cli
 def test_database_refuses_overlap_when_the_service_check_is_skipped(live, clinic, monkeypatch):
     """With the Python check switched off, every request reaches INSERT: only the database stands guard."""
 
-    def unchecked(session, req, *, now, exclude_appointment_id=None):
+    def unchecked(session, req, *, now, exclude_appointment_id=None, snap=None):
         visit = load_visit_spec(session, req.visit_type_id)
         slot = Slot(req.clinician_id, req.location_id, visit.id, req.mode, req.start, req.start + visit.duration)
         return slot, visit

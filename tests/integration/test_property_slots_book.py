@@ -18,7 +18,8 @@ from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, wall_to_instant
 from televisit.extensions import db
 from televisit.services import booking
-from televisit.services.availability import SlotQuery, SlotRequest, search
+from televisit.services.availability import SlotQuery, search
+from televisit.services.booking_check import SlotRequest
 from tests import factories as f
 from tests.conftest import _wipe as _wipe_all
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from televisit import clock
 from televisit.extensions import db
@@ -103,3 +104,38 @@ def test_a_lone_server_clears_presence_left_by_an_earlier_run(app, day):
     app.config["REDIS_URL"] = None  # alone: every row is from before this start
     _forget_stale_sockets(app)
     assert stale() == 0
+
+
+def test_the_sockets_of_a_silent_process_are_cleared_as_disconnections(app, day):
+    from televisit.models import SocketPresence, WebProcess
+    from televisit.services.waiting_processes import clear_dead
+
+    virtual, _, checked_in = day
+    cid = db.session.get(Appointment, checked_in).clinician_id
+    wall = clock.wall_now()
+    db.session.add_all(
+        [
+            WebProcess(name="dead", started_at=wall - timedelta(minutes=9), seen_at=wall - timedelta(minutes=2)),
+            WebProcess(name="alive", started_at=wall - timedelta(minutes=9), seen_at=wall),
+            SocketPresence(sid="clinic", kind="clinic", clinician_id=cid, connected_at=_t(TEN), process="dead"),
+            SocketPresence(
+                sid="waiting", kind="patient", appointment_id=checked_in, connected_at=_t(TEN), process="dead"
+            ),
+            SocketPresence(
+                sid="elsewhere", kind="patient", appointment_id=virtual, connected_at=_t(TEN), process="alive"
+            ),
+        ]
+    )
+    db.session.commit()
+    cleared, emits = clear_dead(db.session, now=_t(TEN), wall_now=wall, stale=timedelta(minutes=1))
+    db.session.commit()
+    assert cleared == 2
+    assert {e.event: e.room for e in emits} == {
+        "waiting_list": f"clinic:{cid}",
+        "clinician_status": [f"line:{cid}", f"clinic:{cid}"],
+    }
+    assert next(e.data for e in emits if e.event == "clinician_status")["status"] == "offline"
+    assert set(db.session.scalars(select(SocketPresence.sid))) == {"elsewhere"}
+    assert set(db.session.scalars(select(WebProcess.name))) == {"alive"}
+    assert clear_dead(db.session, now=_t(TEN), wall_now=wall, stale=timedelta(minutes=1)) == (0, [])
+    db.session.commit()

@@ -74,9 +74,10 @@ class LiveServer:
         redis_url: str | None = None,
         with_jobs: bool = False,
         channel: str = "televisit",
+        extra_env: dict | None = None,
     ):
         self.db_url, self.now, self.redis_url, self.with_jobs = db_url, now, redis_url, with_jobs
-        self.channel = channel
+        self.channel, self.extra_env = channel, dict(extra_env or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -98,7 +99,7 @@ class LiveServer:
         if self.redis_url:
             env["TELEVISIT_REDIS_URL"] = self.redis_url
             env["TELEVISIT_SOCKETIO_CHANNEL"] = self.channel
-        return env
+        return env | self.extra_env
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         """Start and wait until /healthz answers (fails with the server's output if it does not)."""

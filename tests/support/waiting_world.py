@@ -22,7 +22,7 @@ from televisit.extensions import db
 from televisit.models import Appointment
 from televisit.services import booking, links
 from televisit.services.auth import actor_of
-from televisit.services.availability import SlotRequest
+from televisit.services.booking_check import SlotRequest
 from tests import factories as f
 from tests.support.live_server import SECRET, LiveServer, Peer, fresh_database
 
@@ -42,7 +42,9 @@ class Live:
 
 
 @contextlib.contextmanager
-def live_server(kind: str, *, redis_url: str | None = None, servers: int = 1) -> Iterator[list[Live]]:
+def live_server(
+    kind: str, *, redis_url: str | None = None, servers: int = 1, extra_env: dict | None = None
+) -> Iterator[list[Live]]:
     """`servers` live server processes on one fresh database (each with its own port and public URL)."""
     from tests.conftest import _make_app
 
@@ -51,7 +53,8 @@ def live_server(kind: str, *, redis_url: str | None = None, servers: int = 1) ->
         started: list[LiveServer] = []
         try:
             for _ in range(servers):
-                started.append(LiveServer(url, now=SERVER_NOW, redis_url=redis_url, channel=channel).start())
+                server = LiveServer(url, now=SERVER_NOW, redis_url=redis_url, channel=channel, extra_env=extra_env)
+                started.append(server.start())
             app = _make_app(url)
             app.config["SOCKETIO_CHANNEL"] = channel
             yield [Live(s, app) for s in started]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from televisit.domain.availability import MODES
 from televisit.services import booking
-from televisit.services.availability import SlotRequest
+from televisit.services.booking_check import SlotRequest
 from televisit.web.api.parse import Fields, ident, instant, one_of, region
 
 

@@ -90,7 +90,7 @@ def slot_json(s: Slot, zone: ZoneInfo) -> dict:
 
 def appointment_json(a, zone: ZoneInfo | None = None) -> dict:
     """An appointment in `zone` (default: its location's zone)."""
-    zone = zone or get_zone(a.location.timezone)
+    zone = zone or get_zone(a.site_timezone or a.location.timezone)
     utc = get_zone("UTC")
     return {
         "id": a.id,

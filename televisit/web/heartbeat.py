@@ -1,0 +1,52 @@
+"""This web process's heartbeat while it holds waiting-room sockets (services/waiting_processes.py)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from flask import current_app
+
+from televisit import clock
+from televisit.extensions import db, socketio
+from televisit.services import waiting_processes as processes
+
+log = logging.getLogger(__name__)
+
+
+class Heartbeat:
+    """This process's heartbeat (services/waiting_processes.py), kept from its first socket on: beaten once
+    in that connection's transaction, so no socket is ever recorded for a process nobody has seen, then
+    every WAITING_HEARTBEAT_SECONDS by a background task."""
+
+    def __init__(self):
+        self.pid: int | None = None
+        self.lock = threading.Lock()
+
+    def start(self, session) -> None:
+        """Beat now and start beating, once per process (a forked worker starts its own). No lock is held
+        while the database is used: on SQLite that could wait on a writer that waits on the lock."""
+        pid = os.getpid()
+        if self.pid == pid:
+            return
+        processes.beat(session, processes.process_name(), wall_now=clock.wall_now())
+        session.commit()
+        with self.lock:
+            if self.pid == pid:
+                return
+            self.pid = pid
+        socketio.start_background_task(self._run, current_app._get_current_object())
+
+    @staticmethod
+    def _run(app) -> None:
+        while True:
+            socketio.sleep(app.config.get("WAITING_HEARTBEAT_SECONDS", 15))
+            with app.app_context():
+                try:
+                    processes.beat(db.session, processes.process_name(), wall_now=clock.wall_now())
+                    db.session.commit()
+                except Exception:  # noqa: BLE001 - the next beat tries again; four may be missed
+                    log.warning("waiting-room heartbeat failed", exc_info=True)
+                finally:
+                    db.session.remove()
