@@ -66,6 +66,13 @@ def _sweep(app) -> dict:
     return result
 
 
+def _wait_for(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 def test_each_process_beats_and_names_its_sockets(w, pair):
     a = w.book("ada", "09:10")
     ada = w.peer("ada", server=pair[0].server)
@@ -73,6 +80,7 @@ def test_each_process_beats_and_names_its_sockets(w, pair):
     w.peer("doc", server=pair[1].server).call("join_clinic", {})
     held = _presence(pair[0].app)
     assert held["patient"] != held["clinic"]  # two processes, each named on its own sockets
+    _wait_for(lambda: set(held.values()) <= set(_beats(pair[0].app)))
     first = _beats(pair[0].app)
     assert set(held.values()) <= set(first)
     time.sleep(BEAT * 2.5)
@@ -90,6 +98,7 @@ def test_a_killed_process_is_cleared_and_its_clinician_goes_offline_for_the_line
     assert clinic.call("join_clinic", {})["ok"] is True
     ada.wait("clinician_status", lambda d: d["status"] == "available")
     dead = _presence(one.app)["clinic"]
+    _wait_for(lambda: dead in _beats(one.app))  # beating (the world's wipe cleared the earlier beats)
 
     two.server.proc.kill()  # no disconnect handlers run: its rows stay behind
     two.server.proc.wait(10)
