@@ -80,16 +80,19 @@ def _ping_idle_connections(app: Flask) -> None:
     from televisit.db_events import ping_when_idle
     from televisit.extensions import db
 
-    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite") or options.get("pool_pre_ping"):
+    if _is_sqlite(app.config) or app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
         return
     with app.app_context():
         ping_when_idle(db.engine, app.config.get("DB_PING_IDLE_SECONDS", 10))
 
 
+def _is_sqlite(config) -> bool:
+    return str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite")
+
+
 def _pool_options(config) -> dict:
     """Pool size for a server database (PostgreSQL); SQLite keeps SQLAlchemy's own choice."""
-    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+    if _is_sqlite(config):
         return {}
     return {"pool_size": config.get("DB_POOL_SIZE", 10), "max_overflow": config.get("DB_POOL_OVERFLOW", 30)}
 

@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from televisit.domain.appointments import HOLDS_TIME
 from televisit.models.base import Base, UTCDateTime
 
-HOLDING = "status IN ('booked', 'checked_in', 'in_visit', 'completed')"  # domain.appointments.HOLDS_TIME
+# the predicate of the partial index below: the statuses that hold a clinician's time
+HOLDING = f"status IN ({', '.join(repr(s) for s in HOLDS_TIME)})"
 
 
 class Appointment(Base):

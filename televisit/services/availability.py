@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain.availability import Rule, Slot, VisitSpec, bookable_window
 from televisit.domain.errors import Invalid
 from televisit.domain.licensure import covers
 from televisit.domain.timezones import date_range_bounds, get_zone
-from televisit.models import Clinician, VisitType
+from televisit.models import VisitType
 from televisit.services import busy_time, catalog_snapshot
 from televisit.services.catalog_snapshot import Snapshot
 from televisit.services.slot_scan import ChunkScan, by_location
@@ -57,29 +56,6 @@ def visit_spec(vt: VisitType) -> VisitSpec:
         vt.max_advance_days,
         frozenset(vt.modes),
     )
-
-
-def load_visit_type(session: Session, visit_type_id: int) -> VisitType:
-    """The visit type, or Invalid naming the field."""
-    vt = session.get(VisitType, visit_type_id)
-    if vt is None:
-        raise Invalid({"visit_type_id": "no such visit type"})
-    return vt
-
-
-def load_visit_spec(session: Session, visit_type_id: int) -> VisitSpec:
-    """The pure view of a visit type read in one lean query, or Invalid naming the field."""
-    c = VisitType.__table__.c
-    cols = (c.id, c.duration_minutes, c.buffer_before_minutes, c.buffer_after_minutes, c.min_notice_minutes)
-    row = session.execute(select(*cols, c.max_advance_days, c.modes).where(c.id == visit_type_id)).first()
-    if row is None:
-        raise Invalid({"visit_type_id": "no such visit type"})
-    return VisitSpec(*row[:6], frozenset(row[6]))
-
-
-def allowed_modes(clinician: Clinician, visit: VisitSpec, region: str | None, mode: str | None) -> frozenset[str]:
-    """Modes this clinician may see the patient in: video needs a licence for the patient's region."""
-    return _modes_for(clinician.licenses, visit, region, mode)
 
 
 def _modes_for(licenses, visit: VisitSpec, region: str | None, mode: str | None) -> frozenset[str]:
@@ -134,8 +110,7 @@ def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclu
 
 def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None) -> list[Slot]:
     """Free slots matching `q`, sorted by start; stops early once `limit` slots are certain."""
-    if session.autoflush:
-        session.flush()  # the queries are Core: they would not see pending ORM changes otherwise
+    busy_time.flush_pending(session)
     snap = catalog_snapshot.current(session)
     visit = snap.visits.get(q.visit_type_id)
     if visit is None:

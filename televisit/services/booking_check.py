@@ -50,8 +50,7 @@ def checked_slot(
     """`check_slot`, also returning the visit spec (the booking needs its buffers).
 
     `snap`: the catalog when the caller has it already (read with the stamp it fetched)."""
-    if session.autoflush:
-        session.flush()  # the busy-time query is Core: it would not see pending ORM changes otherwise
+    busy_time.flush_pending(session)
     snap = snap or catalog_snapshot.current(session)
     visit, zone_name, clinician = _parties(snap, req)
     _check_offer(visit, clinician, req)

@@ -39,6 +39,12 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH = _NAIVE_EPOCH.replace(tzinfo=timezone.utc)  # _EPOCH + (naive - _NAIVE_EPOCH): naive UTC -> aware UTC
 
 
+def flush_pending(session: Session) -> None:
+    """Flush pending ORM changes first: these reads are Core, which would not see them otherwise."""
+    if session.autoflush:
+        session.flush()
+
+
 def blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None):
     """Other appointments' blocked intervals and time off of `ids` touching [lo, hi), by clinician."""
     stmt = _blocked_stmt(session.get_bind().dialect.name)

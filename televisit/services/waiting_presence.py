@@ -29,6 +29,11 @@ def process_name() -> str:
     return _NAME[pid]
 
 
+def upsert_insert(session: Session):
+    """The dialect's INSERT (both offer ON CONFLICT DO NOTHING / DO UPDATE)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def record(
     session: Session,
     sid: str,
@@ -50,8 +55,7 @@ def record(
         connected_at=now,
         process=process_name(),
     )
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(SocketPresence).values(**values)
+    stmt = upsert_insert(session)(SocketPresence).values(**values)
     if keep_existing:
         stmt = stmt.on_conflict_do_nothing(index_elements=["sid"])
     else:

@@ -13,12 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from televisit.models import SocketPresence, WebProcess
-from televisit.services.waiting_presence import disconnected, process_name
+from televisit.services.waiting_presence import disconnected, process_name, upsert_insert
 from televisit.services.waiting_state import Emit
 
 MISSED_BEATS = 4  # silent this many heartbeats: the process is gone (or cut off from the database)
@@ -33,8 +31,7 @@ def stale_after(heartbeat_seconds: float) -> timedelta:
 
 def beat(session: Session, name: str, *, wall_now: datetime) -> None:
     """Say that process `name` is alive (an upsert: several threads may beat at once; the caller commits)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(WebProcess).values(name=name, started_at=wall_now, seen_at=wall_now)
+    stmt = upsert_insert(session)(WebProcess).values(name=name, started_at=wall_now, seen_at=wall_now)
     session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"seen_at": stmt.excluded.seen_at}))
 
 

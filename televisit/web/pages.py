@@ -9,7 +9,7 @@ from televisit.extensions import db
 from televisit.services import auth as auth_service
 from televisit.services import catalog
 from televisit.web.patient import after_sign_in
-from televisit.web.security import lockout_policy, signin_limit
+from televisit.web.security import lockout_policy, signin_limited
 
 bp = Blueprint("pages", __name__)
 
@@ -25,7 +25,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@signin_limit
+@signin_limited
 def login():
     error, status, retry = None, 200, None
     if request.method == "POST":

@@ -71,22 +71,25 @@ def _signin_rate() -> str:
     return current_app.config.get("SIGNIN_RATE_LIMIT", "10 per minute")
 
 
-# The endpoints that carry a rate limit: every other request skips Flask-Limiter's per-request work (a
-# booking spent 5% of its CPU there). A route given a limit must be added here (tests/integration/
-# test_security_signin.py checks that both sign-in routes are throttled).
-LIMITED_ENDPOINTS = frozenset({"pages.login", "api.create_token"})
-
-
-@limiter.request_filter
-def _not_limited() -> bool:
-    return request.endpoint not in LIMITED_ENDPOINTS
-
-
 # One budget for the page and the API (scope "signin"). Only refused attempts count (a hospital's many users
 # may share one address): wrong credentials count; a success or a malformed request costs nothing.
 signin_limit = limiter.shared_limit(
     _signin_rate, scope="signin", methods=["POST"], deduct_when=lambda resp: resp.status_code == 401
 )
+_LIMITED_VIEWS: set = set()
+
+
+def signin_limited(view):
+    """`view` under the shared sign-in budget. Flask-Limiter then evaluates only views limited this way:
+    its per-request work on every other request was 5% of a booking's CPU."""
+    limited = signin_limit(view)
+    _LIMITED_VIEWS.add(limited)
+    return limited
+
+
+@limiter.request_filter
+def _not_limited() -> bool:
+    return current_app.view_functions.get(request.endpoint) not in _LIMITED_VIEWS
 
 
 def throttled(exc: RateLimitExceeded):

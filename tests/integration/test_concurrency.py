@@ -28,7 +28,6 @@ from televisit.domain.availability import Slot
 from televisit.extensions import db
 from televisit.models import Appointment, Patient
 from televisit.services import booking
-from televisit.services.availability import load_visit_spec
 from tests import factories as f
 
 NY = ZoneInfo("America/New_York")
@@ -228,7 +227,7 @@ def test_database_refuses_overlap_when_the_service_check_is_skipped(live, clinic
     """With the Python check switched off, every request reaches INSERT: only the database stands guard."""
 
     def unchecked(session, req, *, now, exclude_appointment_id=None, snap=None):
-        visit = load_visit_spec(session, req.visit_type_id)
+        visit = snap.visits[req.visit_type_id]  # the booking hands over the catalog it read
         slot = Slot(req.clinician_id, req.location_id, visit.id, req.mode, req.start, req.start + visit.duration)
         return slot, visit
 

@@ -10,11 +10,11 @@ from televisit.services import auth as auth_service
 from televisit.web.api import bp
 from televisit.web.api.parse import Fields, json_body, text
 from televisit.web.auth import bearer_token
-from televisit.web.security import lockout_policy, signin_limit
+from televisit.web.security import lockout_policy, signin_limited
 
 
 @bp.post("/auth/token")
-@signin_limit
+@signin_limited
 def create_token():
     f = Fields(json_body())
     email, password = f.get("email", text(254), required=True), f.get("password", text(1024), required=True)
