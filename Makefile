@@ -32,11 +32,14 @@ test: setup
 	@echo "==> lint"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "==> layers and capabilities (import-linter contracts in pyproject.toml)"
+	$(BIN)/lint-imports
 	@echo "==> tests (SQLite and PostgreSQL)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python -m bench.booking_bench

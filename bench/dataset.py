@@ -18,7 +18,7 @@ from televisit.domain.availability import ClinicianDay, Intervals, Rule, free_sl
 from televisit.domain.timezones import get_zone, local_date
 from televisit.extensions import db
 from televisit.models import Appointment, AvailabilityRule, Clinician, Location, Patient, TimeOff, VisitType
-from televisit.services.availability import visit_spec
+from televisit.services.booking.search import visit_spec
 from televisit.services.seed import LOCATIONS, VISIT_TYPES, visit_type_values
 
 V, P = "virtual", "in_person"

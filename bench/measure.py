@@ -46,7 +46,7 @@ def timed(fn, runs: int, warmup: int = 5) -> tuple[list[float], object]:
 
 def search_query(ds: Dataset, args, first: date, **kw):
     from televisit.domain.timezones import get_zone
-    from televisit.services.availability import SlotQuery
+    from televisit.services.booking.search import SlotQuery
 
     last = first + timedelta(days=args.days - 1)
     vt = ds.visit_type_ids[args.visit_type]
@@ -56,7 +56,7 @@ def search_query(ds: Dataset, args, first: date, **kw):
 def measure_in_process(ds: Dataset, args, now: datetime) -> dict:
     from televisit.domain.timezones import get_zone, local_date
     from televisit.extensions import db
-    from televisit.services.availability import SlotQuery, search
+    from televisit.services.booking.search import SlotQuery, search
 
     first = local_date(now, get_zone("America/New_York"))
     q = search_query(ds, args, first)
@@ -80,7 +80,7 @@ def booking_candidates(ds: Dataset, now: datetime, n: int, seed: int) -> list[di
     from televisit.domain.timezones import get_zone, local_date
     from televisit.extensions import db
     from televisit.models import VisitType
-    from televisit.services.availability import SlotQuery, search, visit_spec
+    from televisit.services.booking.search import SlotQuery, search, visit_spec
 
     zone = get_zone("America/New_York")
     first = local_date(now, zone)

@@ -139,8 +139,8 @@ def load(args, now: datetime) -> Layout:
     """Site, visit type, clinicians (with users and tokens), patients and back-to-back visits, in bulk."""
     from televisit.extensions import db
     from televisit.models import Appointment, Clinician, Location, Patient, VisitType
-    from televisit.services import links
     from televisit.services.auth import create_user, issue_token
+    from televisit.services.messaging import links
 
     sizes = line_sizes(args)
     loc = Location(name="Cleveland", city="Cleveland", region="US-OH", country="US", timezone="America/New_York")

@@ -77,7 +77,7 @@ class BaseConfig:
         self.OUTBOX_THREADS = _int("TELEVISIT_OUTBOX_THREADS", 0)  # 0 = the default for the database
         self.OUTBOX_BATCH = _int("TELEVISIT_OUTBOX_BATCH", 50)
         # Each web process holding waiting-room sockets says it is alive this often; the jobs clear the sockets
-        # of one silent for four beats (it died) so no clinician stays "online" (services/waiting_processes.py).
+        # of one silent for four beats (it died) so no clinician stays "online" (services/waiting_room/processes.py).
         self.WAITING_HEARTBEAT_SECONDS = _int("TELEVISIT_WAITING_HEARTBEAT_SECONDS", 15)
         self.API_TOKEN_HOURS = int(_env("TELEVISIT_API_TOKEN_HOURS", "12") or 12)
         # Sign-in throttling (docs/security.md): failed attempts per client address (Flask-Limiter, in Redis when

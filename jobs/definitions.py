@@ -39,13 +39,10 @@ def stop_event(app: Flask) -> threading.Event:
 
 def senders_for(app: Flask):
     """The configured adapters, built once per app."""
-    from televisit.adapters.factory import email_sender, sms_sender
-    from televisit.services.dispatch import Senders
+    from televisit.services.messaging.dispatch import senders_from
 
     if "televisit.senders" not in app.extensions:
-        app.extensions["televisit.senders"] = Senders(
-            sms_sender(app.config), email_sender(app.config), app.config.get("TWILIO_RATE_PER_SECOND", 0)
-        )
+        app.extensions["televisit.senders"] = senders_from(app.config)
     return app.extensions["televisit.senders"]
 
 
@@ -91,8 +88,8 @@ def _dispatch_until_done(app: Flask, worker: str) -> dict:
 
 
 def _dispatch_loop(app: Flask, session: Session, worker: str) -> dict:
-    from televisit.services.dispatch import dispatch_batch
-    from televisit.services.messages import settings_from
+    from televisit.services.messaging.dispatch import dispatch_batch
+    from televisit.services.messaging.messages import settings_from
 
     totals: dict[str, int] = {}
     stop = stop_event(app)
@@ -116,14 +113,14 @@ def _dispatch_loop(app: Flask, session: Session, worker: str) -> dict:
 
 def reconcile_outbox(app: Flask) -> dict:
     """Settle sends whose outcome is unknown (timeouts, crashes)."""
-    from televisit.services.reconcile import reconcile
+    from televisit.services.messaging.reconcile import reconcile
 
     return reconcile(db.session, senders_for(app), now=clock.now())
 
 
 def offer_freed_slots(app: Flask) -> dict:
     """Offer time freed by cancels and moves to patients waiting for an earlier slot."""
-    from televisit.services.waitlist import process_freed_slots
+    from televisit.services.messaging.waitlist import process_freed_slots
 
     return process_freed_slots(db.session, now=clock.now(), secret=app.config["SECRET_KEY"])
 
@@ -135,9 +132,8 @@ def waiting_room_sweep(app: Flask) -> dict:
     Committed first, then emitted: through Redis (write-only) when REDIS_URL is set, else through the
     app's own Socket.IO server (jobs running inside `flask serve --with-jobs`).
     """
-    from televisit.adapters.socket_emitter import jobs_emitter
-    from televisit.services.waiting_processes import clear_dead, stale_after
-    from televisit.services.waiting_sweeps import starts_soon, sweep_no_shows
+    from televisit.services.waiting_room.processes import clear_dead, stale_after
+    from televisit.services.waiting_room.sweeps import jobs_emitter, starts_soon, sweep_no_shows
 
     now = clock.now()
     missed = sweep_no_shows(db.session, now)

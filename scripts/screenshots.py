@@ -60,8 +60,8 @@ def flask(env: dict, *args: str) -> None:
 
 
 def _book(session, actor, patient, visit, doc, site, mode, start, region, now):
-    from televisit.services import booking
-    from televisit.services.availability import SlotRequest
+    from televisit.services.booking import appointments as booking
+    from televisit.services.booking.search import SlotRequest
 
     slot = SlotRequest(visit.id, doc.id, site.id, mode, start, region)
     return booking.book(session, booking.BookingRequest(slot, patient.id), actor=actor, now=now)
@@ -77,8 +77,9 @@ def demo_morning(env: dict) -> dict:
     from televisit.domain.triage import IntakeAnswers
     from televisit.extensions import db
     from televisit.models import Clinician, Location, Patient, User, VisitType
-    from televisit.services import intake, patients
     from televisit.services.auth import actor_of
+    from televisit.services.patients import intake
+    from televisit.services.patients import records as patients
 
     app = create_app()
     with app.app_context():

@@ -103,15 +103,15 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web import IdConverter
     from televisit.web.admin import bp as admin_bp
     from televisit.web.api import bp as api_bp
-    from televisit.web.calendar_feed import bp as feed_bp
-    from televisit.web.clinician import bp as clinician_bp
+    from televisit.web.clinic.feed import bp as feed_bp
+    from televisit.web.clinic.schedule import bp as clinician_bp
+    from televisit.web.desk import bp as scheduler_bp
     from televisit.web.dev_outbox import bp as dev_bp
-    from televisit.web.links import bp as links_bp
     from televisit.web.pages import bp as pages_bp
-    from televisit.web.patient import bp as patient_bp
-    from televisit.web.patient_care import bp as care_bp
-    from televisit.web.patient_visits import bp as visits_bp
-    from televisit.web.scheduler import bp as scheduler_bp
+    from televisit.web.patient.account import bp as patient_bp
+    from televisit.web.patient.care import bp as care_bp
+    from televisit.web.patient.links import bp as links_bp
+    from televisit.web.patient.visits import bp as visits_bp
     from televisit.web.vendor import register as register_vendor
     from televisit.web.waiting_pages import bp as waiting_bp
     from televisit.web.webhooks import bp as webhooks_bp
@@ -151,9 +151,10 @@ def register_errors(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     """Security headers on every response, sign-in throttling answers, the audit trail's request hooks."""
-    from televisit.web import security
+    from televisit.web import audit, security
 
     security.register(app)
+    audit.register(app)  # after the header hook: after_request hooks run last-registered first
 
 
 def register_cli(app: Flask) -> None:

@@ -83,7 +83,7 @@ def _forget_stale_sockets(app) -> None:
         return  # other web processes may hold live sockets
     from sqlalchemy.exc import SQLAlchemyError
 
-    from televisit.services.waiting_presence import forget_all
+    from televisit.services.waiting_room.presence import forget_all
 
     try:
         forget_all(db.session)

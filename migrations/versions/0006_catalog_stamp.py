@@ -5,12 +5,12 @@ Revises: 0005
 Create Date: 2027-02-01 10:00:00.000000
 
 Web processes keep the catalog (visit types, clinicians, sites, weekly rules) in memory and
-reuse it while `catalog_state.stamp` is unchanged (televisit/services/catalog_snapshot.py).
+reuse it while `catalog_state.stamp` is unchanged (televisit/services/booking/snapshot.py).
 Every statement that changes a catalog table sets a new random stamp in the same transaction,
 so a stamp is never reused, not even after a rollback.
 
 `ix_appointments_holding` (partial: only appointments that hold time) lets the slot search read each
-clinician's bookings in start order straight from the index (televisit/services/busy_time.py).
+clinician's bookings in start order straight from the index (televisit/services/booking/busy_time.py).
 """
 from alembic import op
 import sqlalchemy as sa

@@ -7,7 +7,7 @@ Create Date: 2027-02-08 10:00:00.000000
 Every web process that holds waiting-room sockets writes a heartbeat to `web_processes`; each
 `socket_presence` row names its process. The jobs process clears the sockets of a process whose
 heartbeat stopped (it crashed or was killed), so no clinician stays "online" and no patient stays
-"connected" after their process is gone (televisit/services/waiting_processes.py).
+"connected" after their process is gone (televisit/services/waiting_room/processes.py).
 """
 from alembic import op
 import sqlalchemy as sa

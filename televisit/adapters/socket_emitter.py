@@ -11,7 +11,7 @@ from typing import Protocol
 
 import redis
 import socketio
-from flask import Flask
+from flask import Flask, current_app
 from flask_socketio import SocketIO
 
 NAMESPACE = "/waiting-room"
@@ -66,16 +66,14 @@ class SocketEmitter:
 
 def web_emitter() -> SocketEmitter:
     """In a web process: the app's own server (it publishes through Redis itself when REDIS_URL is set)."""
-    from televisit.extensions import socketio
-
-    return SocketEmitter(socketio)
+    return SocketEmitter(current_app.extensions["socketio"])
 
 
 def jobs_emitter(app: Flask) -> SocketEmitter:
     """For the jobs: a write-only Redis emitter when REDIS_URL is set, else the app's server (in-process jobs)."""
     url = app.config.get("REDIS_URL")
     if not url:
-        return web_emitter()
+        return SocketEmitter(app.extensions["socketio"])
     if _JOBS_KEY not in app.extensions:
         # No app: Flask-SocketIO builds a write-only RedisManager on the channel the web processes read.
         channel = app.config.get("SOCKETIO_CHANNEL", "televisit")

@@ -56,7 +56,7 @@ class Appointment(Base):
         Index("ix_appointments_clinician_block", "clinician_id", "block_start", "block_end"),
         Index("ix_appointments_start", "start_at"),
         Index("ix_appointments_status_start", "status", "start_at"),  # the waiting-room sweeps
-        # the slot search: each clinician's bookings that hold time, in start order (services/busy_time.py)
+        # the slot search: each clinician's bookings that hold time, in start order (services/booking/busy_time.py)
         Index(
             "ix_appointments_holding",
             "clinician_id",

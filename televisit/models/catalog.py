@@ -17,7 +17,7 @@ clinician_visit_types = Table(
 )
 
 # One row whose `stamp` the database changes (migration 0006's triggers) whenever a catalog table changes:
-# processes keep the catalog in memory while the stamp is the same (televisit/services/catalog_snapshot.py).
+# processes keep the catalog in memory while the stamp is the same (televisit/services/booking/snapshot.py).
 catalog_state = Table(
     "catalog_state",
     Base.metadata,

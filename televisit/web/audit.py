@@ -14,8 +14,9 @@ from flask import Flask, current_app, request
 from televisit import clock
 from televisit.domain.errors import DomainError, Forbidden
 from televisit.extensions import db
-from televisit.services import audit, links
+from televisit.services import audit
 from televisit.services.audit import Access, Context
+from televisit.services.messaging import links
 from televisit.web.auth import current_actor
 from televisit.web.security import request_id
 

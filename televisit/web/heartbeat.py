@@ -1,4 +1,4 @@
-"""This web process's heartbeat while it holds waiting-room sockets (services/waiting_processes.py)."""
+"""This web process's heartbeat while it holds waiting-room sockets (services/waiting_room/processes.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from flask import current_app
 
 from televisit import clock
 from televisit.extensions import db, socketio
-from televisit.services import waiting_processes as processes
+from televisit.services.waiting_room import processes
 
 log = logging.getLogger(__name__)
 
 
 class Heartbeat:
-    """This process's heartbeat (services/waiting_processes.py), kept from its first socket on: beaten once
+    """This process's heartbeat (services/waiting_room/processes.py), kept from its first socket on: beaten once
     in that connection's transaction, so no socket is ever recorded for a process nobody has seen, then
     every WAITING_HEARTBEAT_SECONDS by a background task."""
 

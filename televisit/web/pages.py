@@ -8,7 +8,7 @@ from televisit.domain.errors import Locked, Unauthorized
 from televisit.extensions import db
 from televisit.services import auth as auth_service
 from televisit.services import catalog
-from televisit.web.patient import after_sign_in
+from televisit.web.patient.account import after_sign_in
 from televisit.web.security import lockout_policy, signin_limited
 
 bp = Blueprint("pages", __name__)

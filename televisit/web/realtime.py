@@ -19,10 +19,10 @@ from televisit import clock
 from televisit.adapters.socket_emitter import NAMESPACE, web_emitter
 from televisit.domain.errors import DomainError, Invalid, Unauthorized
 from televisit.extensions import db
-from televisit.services import waiting_auth as access
-from televisit.services import waiting_room as room
-from televisit.services.waiting_auth import MAX_ID, Caller
-from televisit.services.waiting_state import Outcome
+from televisit.services.waiting_room import callers as access
+from televisit.services.waiting_room import line as room
+from televisit.services.waiting_room.callers import MAX_ID, Caller
+from televisit.services.waiting_room.state import Outcome
 from televisit.web import audit
 from televisit.web.heartbeat import Heartbeat
 

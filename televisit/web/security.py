@@ -124,10 +124,7 @@ def _quiet_access_log() -> None:
 
 
 def register(app: Flask) -> None:
-    """Install the header hook, the 429 handler and the audit hook (which runs first, so its answers get headers)."""
-    from televisit.web import audit
-
+    """Install the header hook and the 429 handler (register the audit hook after this: it must run first)."""
     app.after_request(add_headers)
-    audit.register(app)
     app.register_error_handler(RateLimitExceeded, throttled)
     _quiet_access_log()

@@ -11,7 +11,8 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from televisit import clock
 from televisit.domain.regions import CHOICES, default_choice
 from televisit.extensions import db
-from televisit.services import links, waiting_access
+from televisit.services.messaging import links
+from televisit.services.waiting_room import access as waiting_access
 from televisit.web.auth import current_actor
 
 bp = Blueprint("waiting", __name__)

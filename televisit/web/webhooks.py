@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 from televisit import clock
 from televisit.domain.validation import is_e164
 from televisit.extensions import db
-from televisit.services import reconcile, replies
+from televisit.services.messaging import reconcile, replies
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 

@@ -11,9 +11,9 @@ from datetime import datetime
 import pytest
 
 from televisit.extensions import db
-from televisit.services import booking
 from televisit.services.auth import actor_of
-from televisit.services.booking_check import SlotRequest
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.check import SlotRequest
 from tests import factories as f
 
 PHONE = {"width": 390, "height": 844}

@@ -26,9 +26,9 @@ from sqlalchemy import select
 
 from televisit.extensions import db
 from televisit.models import Appointment, Clinician, Location, User, VisitType
-from televisit.services import booking
 from televisit.services.auth import actor_of
-from televisit.services.booking_check import SlotRequest
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.check import SlotRequest
 from tests import factories as f
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import horizontal_overflow

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from televisit.extensions import db
-from televisit.services.intake import urgent_queue
+from televisit.services.patients.intake import urgent_queue
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import horizontal_overflow
 from tests.browser.patient_support import RED_FLAG_PATIENT, VIEWPORTS, patients_fixture, program_fixture

@@ -43,7 +43,7 @@ def test_every_api_route_is_documented_and_nothing_else(client, app):
 
 
 def test_the_route_check_catches_an_undocumented_route(app):
-    from televisit.web.api.openapi import document
+    from televisit.web.api.openapi.document import document
     from tests.conftest import _make_app
 
     extra = _make_app(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -102,8 +102,8 @@ def test_refused_attempts_are_recorded_too(client):
 
 def test_pages_links_and_feeds_are_recorded(client):
     from televisit import clock
-    from televisit.services import feeds, links
     from televisit.services.auth import actor_of
+    from televisit.services.messaging import feeds, links
 
     p = f.program()
     appt = _book(client, p, f.token(client, "pat@example.org"))

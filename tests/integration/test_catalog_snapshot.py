@@ -1,4 +1,4 @@
-"""The catalog held in memory (services/catalog_snapshot.py): the database's stamp says when it is stale.
+"""The catalog held in memory (services/booking/snapshot.py): the database's stamp says when it is stale.
 
 Every change to a catalog table must give a new stamp, in the changing transaction, and a stamp must
 never come back (not even after a rollback), so a process can never reuse a catalog that is not the
@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from televisit.extensions import db
 from televisit.models import AvailabilityRule, TimeOff
-from televisit.services import catalog_snapshot
+from televisit.services.booking import snapshot as catalog_snapshot
 from tests import factories as f
 from tests.conftest import NOW, _make_app
 

@@ -27,7 +27,7 @@ from televisit.domain import appointments as st
 from televisit.domain.availability import Slot
 from televisit.extensions import db
 from televisit.models import Appointment, Patient
-from televisit.services import booking
+from televisit.services.booking import appointments as booking
 from tests import factories as f
 
 NY = ZoneInfo("America/New_York")

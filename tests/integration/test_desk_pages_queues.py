@@ -7,8 +7,8 @@ from datetime import timedelta
 from televisit import clock
 from televisit.extensions import db
 from televisit.models import Intake, UrgentCase, WaitlistEntry
-from televisit.services import waitlist
 from televisit.services.auth import actor_of
+from televisit.services.messaging import waitlist
 from tests import factories as f
 from tests.support.desk_world import MON_9_EST, book, page, sign_in
 

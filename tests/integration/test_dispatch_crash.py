@@ -13,7 +13,7 @@ import signal
 import time
 from datetime import timedelta
 
-from televisit.services.dispatch import LEASE
+from televisit.services.messaging.dispatch import LEASE
 from tests.conftest import NOW, _migrate
 from tests.integration.test_dispatch_support import (
     Jobs,

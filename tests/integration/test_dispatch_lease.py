@@ -11,8 +11,8 @@ from collections import Counter
 
 from jobs.definitions import senders_for
 from televisit.extensions import db
-from televisit.services import dispatch, reconcile
-from televisit.services.messages import settings_from
+from televisit.services.messaging import dispatch, reconcile
+from televisit.services.messaging.messages import settings_from
 from tests.conftest import NOW, US_PHONE
 
 VISIT = "2027-03-08T10:00:00-05:00"

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from aiosmtpd.controller import Controller
 
-from televisit.services.dispatch import backoff
+from televisit.services.messaging.dispatch import backoff
 from tests.conftest import NOW
 
 PATIENT = "pat@example.org"

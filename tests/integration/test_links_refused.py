@@ -8,7 +8,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from televisit import clock
-from televisit.services import links
+from televisit.services.messaging import links
 from tests import factories as f
 from tests.support.link_world import book
 

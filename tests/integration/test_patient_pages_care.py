@@ -11,8 +11,8 @@ from sqlalchemy import select
 from televisit import clock
 from televisit.extensions import db
 from televisit.models import Appointment, Clinician, VisitType
-from televisit.services import booking
-from televisit.services.booking_check import SlotRequest
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.check import SlotRequest
 from tests.support.patient_world import LONDON, OHIO, build, confirm_links, hidden_fields, html, text_of
 
 SECOND_OPINION_AT_CLEVELAND = dict(need="second-opinion", mode="virtual", region="GB")

@@ -12,7 +12,7 @@ from televisit.domain.errors import Conflict, Forbidden, NotFound
 from televisit.domain.roles import Actor
 from televisit.extensions import db
 from televisit.models import Appointment, Intake, UrgentCase, User
-from televisit.services.intake import resolve_urgent, urgent_queue
+from televisit.services.patients.intake import resolve_urgent, urgent_queue
 from tests.support.patient_world import LONDON, OHIO, build, html, text_of
 
 NEW = {"need": "new", "mode": "in_person"}

@@ -12,8 +12,8 @@ from televisit import clock
 from televisit.domain.roles import Actor
 from televisit.extensions import db
 from televisit.models import User, VisitType, WaitlistEntry
-from televisit.services import booking
-from televisit.services.booking_check import SlotRequest
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.check import SlotRequest
 from televisit.services.seed import DEMO_PASSWORD
 from tests import factories as f
 from tests.support.patient_world import LONDON, OHIO, OKAFOR, build, html, text_of

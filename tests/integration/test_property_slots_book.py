@@ -17,9 +17,9 @@ from televisit.domain.errors import SlotUnavailable
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, wall_to_instant
 from televisit.extensions import db
-from televisit.services import booking
-from televisit.services.availability import SlotQuery, search
-from televisit.services.booking_check import SlotRequest
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.check import SlotRequest
+from televisit.services.booking.search import SlotQuery, search
 from tests import factories as f
 from tests.conftest import _wipe as _wipe_all
 

@@ -46,7 +46,7 @@ def test_booking_and_messaging_log_no_patient_data(sms, caplog):
 
 
 def test_a_crash_logs_no_patient_data_and_the_page_shows_none(client, caplog, monkeypatch):
-    from televisit.services import booking
+    from televisit.services.booking import appointments as booking
 
     p = f.program()
     patient = p.users["patient"].patient

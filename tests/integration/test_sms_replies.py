@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from televisit import clock
 from televisit.extensions import db
 from televisit.models import Appointment
-from televisit.services import links
+from televisit.services.messaging import links
 from tests.conftest import UK_PHONE, US_PHONE
 
 INBOUND = "/webhooks/twilio/sms"

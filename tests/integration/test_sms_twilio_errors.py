@@ -10,8 +10,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from televisit.extensions import db
-from televisit.services.dispatch import MAX_ATTEMPTS, backoff
-from televisit.services.reconcile import GRACE
+from televisit.services.messaging.dispatch import MAX_ATTEMPTS, backoff
+from televisit.services.messaging.reconcile import GRACE
 from tests.conftest import NOW, UK_PHONE
 
 DUE_48H = "2027-03-06T14:00:00+00:00"  # the 48 h reminder of the Mon 8 Mar 09:00 EST visit

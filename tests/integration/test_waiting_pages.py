@@ -15,7 +15,7 @@ import pytest
 from televisit import clock
 from televisit.extensions import db
 from televisit.models import Appointment
-from televisit.services import links
+from televisit.services.messaging import links
 from tests import factories as f
 
 NINE = "2027-03-08T09:00:00-05:00"  # a Monday at the Cleveland site; the visit lasts an hour

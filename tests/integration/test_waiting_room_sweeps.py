@@ -10,7 +10,7 @@ from sqlalchemy import select
 from televisit import clock
 from televisit.extensions import db
 from televisit.models import Appointment
-from televisit.services import waiting_sweeps
+from televisit.services.waiting_room import sweeps as waiting_sweeps
 from tests import factories as f
 
 NINE, TEN, ELEVEN = (f"2027-03-08T{h}:00:00-05:00" for h in ("09", "10", "11"))  # Monday at the Cleveland site
@@ -108,7 +108,7 @@ def test_a_lone_server_clears_presence_left_by_an_earlier_run(app, day):
 
 def test_the_sockets_of_a_silent_process_are_cleared_as_disconnections(app, day):
     from televisit.models import SocketPresence, WebProcess
-    from televisit.services.waiting_processes import clear_dead
+    from televisit.services.waiting_room.processes import clear_dead
 
     virtual, _, checked_in = day
     cid = db.session.get(Appointment, checked_in).clinician_id

@@ -10,7 +10,7 @@ import pytest
 from televisit import clock
 from televisit.domain.errors import Conflict
 from televisit.extensions import db
-from televisit.services import waitlist
+from televisit.services.messaging import waitlist
 from tests.conftest import NOW
 from tests.integration.test_waitlist_support import at, standard
 

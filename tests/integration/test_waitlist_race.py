@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from televisit.domain.errors import DomainError
 from televisit.extensions import db
-from televisit.services import waitlist
+from televisit.services.messaging import waitlist
 from tests.conftest import NOW
 from tests.integration.test_waitlist_support import at, iso, standard
 

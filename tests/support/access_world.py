@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from televisit import clock
 from televisit.extensions import db
 from televisit.models import Intake, OutboxMessage, TimeOff, UrgentCase
-from televisit.services import feeds, links
 from televisit.services.auth import actor_of
+from televisit.services.messaging import feeds, links
 from tests import factories as f
 
 # Who tries each route. "patient" owns the visit; "clinician" is on it; "other_clinician" is not.

@@ -20,9 +20,10 @@ from flask import Flask
 
 from televisit.extensions import db
 from televisit.models import Appointment
-from televisit.services import booking, links
 from televisit.services.auth import actor_of
-from televisit.services.booking_check import SlotRequest
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.check import SlotRequest
+from televisit.services.messaging import links
 from tests import factories as f
 from tests.support.live_server import SECRET, LiveServer, Peer, fresh_database
 

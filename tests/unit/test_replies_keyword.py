@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as hs
 
-from televisit.services.replies import HELP_WORDS, START_WORDS, STOP_WORDS, keyword
+from televisit.services.messaging.replies import HELP_WORDS, START_WORDS, STOP_WORDS, keyword
 
 WORD = hs.text(
     alphabet=hs.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=1, max_size=12

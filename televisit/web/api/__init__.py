@@ -1,7 +1,6 @@
 """The JSON API under /api/v1."""
 
-from flask import Blueprint
+from televisit.web.api import appointments, audit, auth, catalog, messaging, patients, slots, spec  # noqa: F401
+from televisit.web.api.blueprint import bp
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from televisit.web.api import appointments, audit, auth, catalog, messaging, openapi, patients, slots  # noqa: E402,F401
+__all__ = ["bp"]

@@ -7,10 +7,10 @@ from televisit.domain import appointments as st
 from televisit.domain.roles import ADMIN, PATIENT, SCHEDULER
 from televisit.domain.timezones import date_range_bounds, get_zone
 from televisit.extensions import db
-from televisit.services import booking
-from televisit.services.calendar import appointment_ics
+from televisit.services.booking import appointments as booking
+from televisit.services.messaging.invites import appointment_ics
 from televisit.web import audit as audit_trail
-from televisit.web.api import bp
+from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import Fields, day, ident, json_body, one_of, text, zone_name
 from televisit.web.api.requests import move_request, slot_request
 from televisit.web.api.serialize import appointment_json

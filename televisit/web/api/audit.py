@@ -9,7 +9,7 @@ from televisit.domain.timezones import date_range_bounds, get_zone, render
 from televisit.extensions import db
 from televisit.services import audit
 from televisit.services.audit import MAX_PER_PAGE, AuditQuery
-from televisit.web.api import bp
+from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import Fields, bounded, day, ident, text
 from televisit.web.auth import roles_required
 

@@ -7,7 +7,7 @@ from televisit.domain.errors import Unauthorized
 from televisit.domain.timezones import get_zone, render
 from televisit.extensions import db
 from televisit.services import auth as auth_service
-from televisit.web.api import bp
+from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import Fields, json_body, text
 from televisit.web.auth import bearer_token
 from televisit.web.security import lockout_policy, signin_limited

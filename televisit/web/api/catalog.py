@@ -7,7 +7,7 @@ from televisit.domain.errors import Invalid
 from televisit.domain.roles import ADMIN, SCHEDULER
 from televisit.extensions import db
 from televisit.services import catalog
-from televisit.web.api import bp
+from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import (
     Fields,
     bounded,

@@ -4,8 +4,8 @@ from flask import Response, current_app, jsonify, url_for
 
 from televisit import clock
 from televisit.extensions import db
-from televisit.services import feeds, waitlist
-from televisit.web.api import bp
+from televisit.services.messaging import feeds, waitlist
+from televisit.web.api.blueprint import bp
 from televisit.web.auth import current_actor, roles_required
 
 

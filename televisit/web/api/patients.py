@@ -6,8 +6,8 @@ from televisit import clock
 from televisit.domain.errors import NotFound
 from televisit.domain.roles import ADMIN, SCHEDULER
 from televisit.extensions import db
-from televisit.services import patients
-from televisit.web.api import bp
+from televisit.services.patients import records as patients
+from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import Fields, boolean, email, json_body, phone, region, text, zone_name
 from televisit.web.api.serialize import patient_json
 from televisit.web.auth import current_actor, roles_required

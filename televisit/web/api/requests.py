@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from televisit.domain.availability import MODES
-from televisit.services import booking
-from televisit.services.booking_check import SlotRequest
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.check import SlotRequest
 from televisit.web.api.parse import Fields, ident, instant, one_of, region
 
 

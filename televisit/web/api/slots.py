@@ -10,8 +10,8 @@ from televisit.domain.errors import Invalid
 from televisit.domain.timezones import get_zone, local_date
 from televisit.extensions import db
 from televisit.models import Location
-from televisit.services.availability import SlotQuery, search
-from televisit.web.api import bp
+from televisit.services.booking.search import SlotQuery, search
+from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import Fields, bounded, day, ident, one_of, region, zone_name
 from televisit.web.api.serialize import slot_json
 

@@ -1,0 +1,1 @@
+"""Use cases, one package per capability (DESIGN.md, 'Layout')."""

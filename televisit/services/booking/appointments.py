@@ -1,0 +1,233 @@
+"""Book, reschedule, cancel and read appointments. The database is the last guard against overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from televisit.domain import appointments as st
+from televisit.domain.availability import VisitSpec
+from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
+from televisit.domain.roles import Actor
+from televisit.models import Appointment
+from televisit.services import outbox
+from televisit.services.booking import freed, rows
+from televisit.services.booking import snapshot as catalog_snapshot
+from televisit.services.booking.check import SlotRequest, checked_slot
+
+OVERLAP_MARKERS = ("appointments_no_overlap", "slot_unavailable", "23P01")
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """A request to book `slot` for `patient_id` (None: the acting patient)."""
+
+    slot: SlotRequest
+    patient_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveRequest:
+    """A reschedule: the new start, optionally another clinician, site or mode."""
+
+    start: datetime
+    clinician_id: int | None = None
+    location_id: int | None = None
+    mode: str | None = None
+    patient_region: str | None = None
+
+
+def _patient_id_for(actor: Actor, patient_id: int | None) -> int:
+    """Whom the actor may book for: a patient only themself; staff anyone they name."""
+    if actor.role == "patient":
+        if patient_id not in (None, actor.patient_id):
+            raise Forbidden("A patient can book only for themself.")
+        patient_id = actor.patient_id
+    elif not actor.is_booker:
+        raise Forbidden("Only patients, schedulers and admins can book.")
+    if patient_id is None:
+        raise Invalid({"patient_id": "required when booking for a patient"})
+    return patient_id
+
+
+def is_overlap(exc: IntegrityError) -> bool:
+    """True when the database refused a write because it would overlap another appointment."""
+    text = f"{exc.orig!r} {getattr(exc.orig, 'sqlstate', '')}"
+    return any(marker in text for marker in OVERLAP_MARKERS)
+
+
+@contextmanager
+def _overlap_refused(session: Session) -> Iterator[None]:
+    """Roll back on a database error; an overlap the database refused becomes SlotUnavailable ("taken")."""
+    try:
+        yield
+    except IntegrityError as exc:
+        session.rollback()
+        if is_overlap(exc):
+            raise SlotUnavailable("That time has just been taken.", reason="taken") from exc
+        raise
+    except DBAPIError as exc:
+        # Two conflicting inserts at the same instant can deadlock on the exclusion index: PostgreSQL
+        # aborts one of them, whose time the other has just taken.
+        session.rollback()
+        if getattr(exc.orig, "sqlstate", None) == "40P01":
+            raise SlotUnavailable("That time has just been taken.", reason="taken") from exc
+        raise
+
+
+def _commit(session: Session, *hooks) -> None:
+    """Flush (the database checks overlap here), run `hooks` in the same transaction, commit."""
+    with _overlap_refused(session):
+        session.flush()
+        for hook in hooks:
+            hook()
+        session.commit()
+
+
+def _commit_keeping(session: Session) -> None:
+    """Commit without expiring: every attribute of the new row was written by us, so nothing is read back."""
+    inner = session() if callable(session) else session  # a scoped session or a plain one
+    before, inner.expire_on_commit = inner.expire_on_commit, False
+    try:
+        inner.commit()
+    finally:
+        inner.expire_on_commit = before
+
+
+def _place(appt: Appointment, visit: VisitSpec, start: datetime) -> None:
+    appt.start_at, appt.end_at = start, start + visit.duration
+    appt.block_start, appt.block_end = visit.blocked(start)
+
+
+def book(
+    session: Session,
+    req: BookingRequest,
+    *,
+    actor: Actor,
+    now: datetime,
+    before_commit: Callable[[Appointment], None] | None = None,
+) -> Appointment:
+    """Book a slot; SlotUnavailable (409) or Invalid (422) say why not; nothing is written then.
+
+    `before_commit(appt)` runs in the booking's transaction, after its messages are planned. This is the
+    busiest write path, so it is lean: a query for the patient (with the catalog's stamp), one for the
+    clinician's busy time, an INSERT each for the appointment, its messages and the audit event, a commit."""
+    who = rows.patient_for(session, _patient_id_for(actor, req.patient_id))
+    snap = catalog_snapshot.current(session, who.stamp)
+    slot_req = replace(req.slot, patient_region=req.slot.patient_region or who.patient.region)
+    slot, visit = checked_slot(session, slot_req, now=now, snap=snap)
+    values = rows.new_values(slot, visit, who.patient.id, slot_req.patient_region, req.reason, actor.user_id, now)
+    site = outbox.Site(snap.zones[slot.location_id], snap.policies[slot.visit_type_id], who.patient.timezone)
+    with _overlap_refused(session):
+        appt = rows.insert_loaded(session, values)
+        appt.site_timezone = site.zone
+        outbox.on_booked(session, appt, now=now, channels=outbox.reachable(who.patient, who.phone), site=site)
+        if before_commit:
+            before_commit(appt)
+        _commit_keeping(session)
+    return appt
+
+
+def _hooks(plan: Callable[[], None], appt: Appointment, before_commit) -> list[Callable[[], None]]:
+    """The messages, then the caller's own step, both inside the change's transaction."""
+    return [plan] + ([lambda: before_commit(appt)] if before_commit else [])
+
+
+def get_visible(session: Session, appointment_id: int, actor: Actor, *, lock: bool = False) -> Appointment:
+    """The appointment if `actor` may see it; NotFound otherwise (no existence leak to patients)."""
+    stmt = select(Appointment).where(Appointment.id == appointment_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Appointment).execution_options(populate_existing=True)
+    appt = session.scalars(stmt).first()
+    if appt is None or not actor.may_see(appt.patient_id, appt.clinician_id):
+        raise NotFound("No such appointment.")
+    return appt
+
+
+def _require_changeable(appt: Appointment) -> None:
+    if not st.can_change(appt.status):
+        raise Conflict(f"This appointment is {appt.status.replace('_', ' ')} and can no longer be changed.")
+
+
+def reschedule(
+    session: Session,
+    appointment_id: int,
+    move: MoveRequest,
+    *,
+    actor: Actor,
+    now: datetime,
+    before_commit: Callable[[Appointment], None] | None = None,
+) -> Appointment:
+    """Move an appointment (same id, sequence + 1); the new time is taken before the old is released."""
+    appt = get_visible(session, appointment_id, actor, lock=True)
+    _require_changeable(appt)
+    slot_req = SlotRequest(
+        visit_type_id=appt.visit_type_id,
+        clinician_id=move.clinician_id or appt.clinician_id,
+        location_id=move.location_id or appt.location_id,
+        mode=move.mode or appt.mode,
+        start=move.start,
+        patient_region=move.patient_region or appt.patient_region or appt.patient.region,
+    )
+    slot, visit = checked_slot(session, slot_req, now=now, exclude_appointment_id=appt.id)
+    freed.note_freed(session, appt, now=now)  # the old time, before it changes
+    appt.clinician_id, appt.location_id, appt.mode = slot.clinician_id, slot.location_id, slot.mode
+    appt.patient_region = slot_req.patient_region
+    _place(appt, visit, slot.start)
+    appt.sequence += 1
+    appt.updated_at = now
+    # one transaction: the move, its messages and the freed time, or nothing
+    _commit(session, *_hooks(lambda: outbox.on_moved(session, appt, now=now), appt, before_commit))
+    return appt
+
+
+def cancel(
+    session: Session, appointment_id: int, *, actor: Actor, now: datetime, reason: str | None = None
+) -> Appointment:
+    """Cancel a booked appointment; its time becomes free at once."""
+    appt = get_visible(session, appointment_id, actor, lock=True)
+    _require_changeable(appt)
+    freed.note_freed(session, appt, now=now)
+    appt.status, appt.cancel_reason, appt.updated_at = st.CANCELLED, reason, now
+    _commit(session, lambda: outbox.on_cancelled(session, appt, now=now), lambda: freed.forget(session, appt))
+    return appt
+
+
+@dataclass(frozen=True)
+class AppointmentFilter:
+    """Filters for listing; `lo`/`hi` are instants bounding the start."""
+
+    lo: datetime | None = None
+    hi: datetime | None = None
+    clinician_id: int | None = None
+    location_id: int | None = None
+    patient_id: int | None = None
+    status: str | None = None
+
+
+def list_visible(session: Session, f: AppointmentFilter, *, actor: Actor) -> list[Appointment]:
+    """Appointments `actor` may see, filtered, by start."""
+    stmt = select(Appointment).order_by(Appointment.start_at, Appointment.id)
+    if actor.role == "patient":
+        stmt = stmt.where(Appointment.patient_id == actor.patient_id)
+    elif actor.role == "clinician":
+        stmt = stmt.where(Appointment.clinician_id == actor.clinician_id)
+    conditions = [
+        (f.lo, lambda v: Appointment.start_at >= v),
+        (f.hi, lambda v: Appointment.start_at < v),
+        (f.clinician_id, lambda v: Appointment.clinician_id == v),
+        (f.location_id, lambda v: Appointment.location_id == v),
+        (f.patient_id, lambda v: Appointment.patient_id == v),
+        (f.status, lambda v: Appointment.status == v),
+    ]
+    for value, cond in conditions:
+        if value is not None:
+            stmt = stmt.where(cond(value))
+    return list(session.scalars(stmt))

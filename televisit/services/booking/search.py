@@ -1,0 +1,132 @@
+"""Slot search: the pure engine's answer over clinicians, sites and days (DESIGN rule 5).
+
+The search feeds `televisit.domain.availability` (`free_slots`, via `slot_scan`); only the engine
+decides what is free. The catalog (who offers the visit, their rules, the sites' zones) comes from the
+in-memory snapshot (`catalog_snapshot`: one small query checks it is current); busy time is read as
+merged gaps (`busy_time.free_gaps`). The search skips work whose answer is known to be "nothing":
+rule windows where no grid start has room, days inside the minimum notice, and days after the point
+where `limit` slots are certain. The booking check (`booking_check`) asks the same engine.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from televisit.domain.availability import Rule, Slot, VisitSpec, bookable_window
+from televisit.domain.errors import Invalid
+from televisit.domain.licensure import covers
+from televisit.domain.timezones import date_range_bounds, get_zone
+from televisit.models import VisitType
+from televisit.services.booking import busy_time
+from televisit.services.booking import snapshot as catalog_snapshot
+from televisit.services.booking.scan import ChunkScan, by_location
+from televisit.services.booking.snapshot import Snapshot
+
+CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows)
+STEP = timedelta(days=1)  # a `limit` search checks whether it has enough after every day
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """A slot search: local dates `first`..`last` in `zone`, with optional filters."""
+
+    visit_type_id: int
+    first: date
+    last: date
+    zone: ZoneInfo
+    location_id: int | None = None
+    clinician_id: int | None = None
+    mode: str | None = None
+    patient_region: str | None = None
+    limit: int | None = None
+
+
+def visit_spec(vt: VisitType) -> VisitSpec:
+    """The pure view of a visit type."""
+    return VisitSpec(
+        vt.id,
+        vt.duration_minutes,
+        vt.buffer_before_minutes,
+        vt.buffer_after_minutes,
+        vt.min_notice_minutes,
+        vt.max_advance_days,
+        frozenset(vt.modes),
+    )
+
+
+def _modes_for(licenses, visit: VisitSpec, region: str | None, mode: str | None) -> frozenset[str]:
+    modes = visit.modes if mode is None else visit.modes & {mode}
+    if region is not None and "virtual" in modes and not covers(licenses or [], region):
+        modes = modes - {"virtual"}
+    return modes
+
+
+class _Catalog:
+    """Clinicians offering the visit (in the modes `q` allows them), their rules at the sites `q` allows,
+    and those sites' zones; built from a snapshot, once per snapshot and filter."""
+
+    def __init__(self, snap: Snapshot, q: SlotQuery, visit: VisitSpec):
+        self.modes: dict[int, frozenset[str]] = {}
+        self.rules: dict[int, list[Rule]] = defaultdict(list)
+        self.zones: dict[int, ZoneInfo] = {}
+        for cid, entry in snap.clinicians.items():
+            if visit.id not in entry.visit_type_ids or q.clinician_id not in (None, cid):
+                continue
+            modes = _modes_for(entry.licenses, visit, q.patient_region, q.mode)
+            for loc_id, rules in entry.rules.items():
+                if q.location_id not in (None, loc_id):
+                    continue
+                self._add(cid, [r for r in rules if r.modes & modes], loc_id, snap)
+            if self.rules.get(cid):
+                self.modes[cid] = modes
+        self.rules = {cid: self.rules[cid] for cid in self.modes}
+        self.by_loc = {cid: by_location(rules) for cid, rules in self.rules.items()}
+
+    def _add(self, cid: int, rules: list[Rule], loc_id: int, snap: Snapshot) -> None:
+        if rules:
+            self.rules[cid].extend(rules)
+            self.zones.setdefault(loc_id, get_zone(snap.zones[loc_id]))
+
+
+def _catalog(snap: Snapshot, q: SlotQuery, visit: VisitSpec) -> _Catalog:
+    key = ("search", q.visit_type_id, q.clinician_id, q.location_id, q.mode, q.patient_region)
+    return snap.remember(key, lambda: _Catalog(snap, q, visit))
+
+
+def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude) -> ChunkScan:
+    """Load what can block a slot starting in [lo, hi) and wrap it for scanning."""
+    # A slot's blocked interval reaches buffer_before earlier and duration + buffer_after later
+    # (time off only meets the visit itself), so nothing further out can matter.
+    before = timedelta(minutes=max(visit.buffer_before_minutes, 0))
+    after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
+    need = max(visit.blocked(lo)[1] - visit.blocked(lo)[0], timedelta(0))  # a slot's blocked interval
+    busy, off = busy_time.free_gaps(session, list(cat.rules), lo - before, hi + after, exclude, need)
+    return ChunkScan(cat, visit, busy, off, lo, hi, now)
+
+
+def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None) -> list[Slot]:
+    """Free slots matching `q`, sorted by start; stops early once `limit` slots are certain."""
+    busy_time.flush_pending(session)
+    snap = catalog_snapshot.current(session)
+    visit = snap.visits.get(q.visit_type_id)
+    if visit is None:
+        raise Invalid({"visit_type_id": "no such visit type"})
+    cat = _catalog(snap, q, visit)
+    lo, hi = date_range_bounds(q.first, q.last, q.zone)
+    lo = max(lo, now, bookable_window(visit, now)[0])  # never the past; nothing inside the notice is free
+    hi = min(hi, now + timedelta(days=visit.max_advance_days, seconds=1))
+    step = STEP if q.limit is not None else CHUNK
+    found: list[Slot] = []
+    while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
+        chunk_hi = min(lo + CHUNK, hi)
+        chunk = _chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id)
+        while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
+            found.extend(chunk.slots(lo, min(lo + step, chunk_hi)))
+            lo = min(lo + step, chunk_hi)
+    found.sort(key=lambda s: (s.start, s.clinician_id, s.location_id, s.mode))
+    return found[: q.limit] if q.limit is not None else found

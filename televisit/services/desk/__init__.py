@@ -1,0 +1,1 @@
+"""The schedulers' desk: calendars, queues, slot pickers for staff pages."""

@@ -1,0 +1,163 @@
+"""The desk's calendars: appointments across clinicians and sites by local day, and a clinician's day.
+
+Each appointment is shown in the view's zone (a site's, or the viewer's own), or in its own site's zone
+when the view names none; the site's clock is added when the view's clock reads differently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from televisit.domain import appointments as st
+from televisit.domain.calendar import day_label
+from televisit.domain.formatting import format_time, format_when
+from televisit.domain.roles import Actor
+from televisit.domain.timezones import UTC, date_range_bounds, format_hhmm, get_zone, local_date, render
+from televisit.models import Appointment, Clinician, Location, VisitType
+from televisit.services.booking import appointments as booking
+
+MARGIN = timedelta(hours=15)  # every zone's local day lies within its UTC day +- 15 hours
+MODE_TEXT = {"virtual": "Video", "in_person": "In person"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One appointment as a row or card reads."""
+
+    id: int
+    day: date
+    start: str
+    end: str
+    iso: str
+    site_time: str | None  # the site's clock, when the view shows another
+    patient: str
+    patient_id: int
+    clinician: str
+    location: str
+    visit_type: str
+    mode: str
+    status: str
+
+    @property
+    def mode_text(self) -> str:
+        return MODE_TEXT.get(self.mode, self.mode)
+
+    @property
+    def status_text(self) -> str:
+        return self.status.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Day:
+    """A local day of a view and its appointments in start order."""
+
+    day: date
+    label: str
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class CalendarQuery:
+    """What to show: local `days`, in `zone` (None: each site's own), filtered."""
+
+    days: tuple[date, ...]
+    zone: str | None
+    locale: str
+    location_id: int | None = None
+    clinician_id: int | None = None
+    show_cancelled: bool = False
+
+
+def names(session: Session) -> dict[str, dict[int, str]]:
+    """Clinician and visit type names by id (small tables, read once per page)."""
+    return {
+        "clinicians": dict(session.execute(select(Clinician.id, Clinician.name)).all()),
+        "visit_types": dict(session.execute(select(VisitType.id, VisitType.name)).all()),
+    }
+
+
+def entry(a: Appointment, zone_name: str | None, locale: str, known: dict) -> Entry:
+    """Present `a` in `zone_name` (None: its site's zone)."""
+    site_zone = get_zone(a.location.timezone)
+    zone = get_zone(zone_name) if zone_name else site_zone
+    shown, at_site = a.start_at.astimezone(zone), a.start_at.astimezone(site_zone)
+    same = shown.utcoffset() == at_site.utcoffset() and shown.tzname() == at_site.tzname()
+    return Entry(
+        id=a.id,
+        day=local_date(a.start_at, zone),
+        start=format_time(a.start_at, zone, locale),
+        end=format_time(a.end_at, zone, locale),
+        iso=render(a.start_at, zone),
+        site_time=None if same else format_time(a.start_at, site_zone, locale),
+        patient=a.patient.name,
+        patient_id=a.patient_id,
+        clinician=known["clinicians"].get(a.clinician_id, "?"),
+        location=a.location.name,
+        visit_type=known["visit_types"].get(a.visit_type_id, "Visit"),
+        mode=a.mode,
+        status=a.status,
+    )
+
+
+def calendar(session: Session, q: CalendarQuery, *, actor: Actor) -> list[Day]:
+    """The view's days, each with the appointments whose start falls on it in the shown zone."""
+    lo, hi = date_range_bounds(q.days[0], q.days[-1], UTC)
+    flt = booking.AppointmentFilter(lo - MARGIN, hi + MARGIN, q.clinician_id, q.location_id)
+    known = names(session)
+    by_day: dict[date, list[Entry]] = {d: [] for d in q.days}
+    for a in booking.list_visible(session, flt, actor=actor):
+        if a.status == st.CANCELLED and not q.show_cancelled:
+            continue
+        e = entry(a, q.zone, q.locale, known)
+        if e.day in by_day:
+            by_day[e.day].append(e)
+    return [Day(d, day_label(d, q.locale), by_day[d]) for d in q.days]
+
+
+@dataclass(frozen=True)
+class SiteDay:
+    """A clinician's day at one site, in the site's local time."""
+
+    location: Location
+    label: str
+    hours: list[str]
+    entries: list[Entry]
+
+
+def _hours(c: Clinician, loc: Location, day: date) -> list[str]:
+    rules = [r for r in c.rules if r.location_id == loc.id and r.weekday == day.weekday()]
+    return [
+        f"{format_hhmm(r.start_minute)}–{format_hhmm(r.end_minute)} ({', '.join(MODE_TEXT[m] for m in r.modes)})"
+        for r in rules
+    ]
+
+
+def clinic_today(session: Session, clinician: Clinician, *, now: datetime, locale: str, actor: Actor) -> list[SiteDay]:
+    """Today's visits of `clinician` per site (each site's own today), plus that site's hours today."""
+    flt = booking.AppointmentFilter(now - timedelta(days=1), now + timedelta(days=2), clinician_id=clinician.id)
+    appts = [a for a in booking.list_visible(session, flt, actor=actor) if a.status != st.CANCELLED]
+    sites = {r.location_id for r in clinician.rules} | {a.location_id for a in appts}
+    known = names(session)
+    out = []
+    for loc in session.scalars(select(Location).where(Location.id.in_(sites)).order_by(Location.id)):
+        zone = get_zone(loc.timezone)
+        today = local_date(now, zone)
+        mine = [entry(a, None, locale, known) for a in appts if a.location_id == loc.id]
+        mine = [e for e in mine if e.day == today]
+        hours = _hours(clinician, loc, today)
+        if mine or hours:
+            out.append(SiteDay(loc, format_when(now, zone, locale), hours, mine))
+    return out
+
+
+def patient_clock(a: Appointment, locale: str) -> str | None:
+    """The visit's date and time on the patient's own clock, when it reads differently from the site's."""
+    site, own = get_zone(a.location.timezone), get_zone(a.patient.timezone)
+    here, there = a.start_at.astimezone(site), a.start_at.astimezone(own)
+    if here.utcoffset() == there.utcoffset() and here.tzname() == there.tzname():
+        return None
+    return format_when(a.start_at, own, locale)

@@ -1,0 +1,1 @@
+"""Messaging: dispatch, reconcile, rendering, replies, signed links, feeds, earlier-slot offers."""

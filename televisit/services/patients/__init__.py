@@ -1,0 +1,1 @@
+"""Patients: records, accounts, intake, find care, 'my visits'."""

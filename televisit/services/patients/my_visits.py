@@ -1,0 +1,131 @@
+"""A patient's appointments as their pages show them: both clocks, what they can do next, other times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from televisit.domain import appointments as st
+from televisit.domain.errors import NotFound
+from televisit.domain.formatting import both_clocks, format_when
+from televisit.domain.roles import PATIENT, Actor
+from televisit.domain.timezones import get_zone, local_date
+from televisit.models import Appointment, Clinician, VisitType, WaitlistEntry
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.search import SlotQuery, search
+from televisit.services.patients.find_care import Day, locale_of, present
+from televisit.services.waiting_room import access as waiting_access
+
+ACTIVE = (st.BOOKED, st.CHECKED_IN, st.IN_VISIT)
+STATUS_TEXT = {
+    st.BOOKED: "Booked",
+    st.CHECKED_IN: "Checked in",
+    st.IN_VISIT: "In progress",
+    st.COMPLETED: "Completed",
+    st.CANCELLED: "Cancelled",
+    st.NO_SHOW: "Missed",
+}
+ALTERNATIVE_DAYS, ALTERNATIVES = 28, 40
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One appointment, worded for its reader."""
+
+    appt: Appointment
+    visit_type: str
+    clinician: str
+    where: str
+    when: str
+    status: str
+
+
+def _when(appt: Appointment, for_patient: bool) -> str:
+    p, site = appt.patient, get_zone(appt.location.timezone)
+    locale, own = locale_of(p), get_zone(p.timezone)
+    if for_patient:
+        return both_clocks(appt.start_at, site, own, locale)
+    text = format_when(appt.start_at, site, locale)  # staff: the patient's clock is theirs, not "your time"
+    theirs = format_when(appt.start_at, own, locale)
+    return text if theirs == text else f"{text} (patient's time: {theirs})"
+
+
+def _visit(session: Session, appt: Appointment, *, for_patient: bool = True) -> Visit:
+    vt = session.get(VisitType, appt.visit_type_id)
+    clinician = session.get(Clinician, appt.clinician_id)
+    site = appt.location
+    where = f"Video visit ({site.city} team)" if appt.mode == "virtual" else f"{site.name}, {site.city}"
+    return Visit(appt, vt.name, clinician.name, where, _when(appt, for_patient), STATUS_TEXT.get(appt.status, ""))
+
+
+def my_visits(session: Session, actor: Actor, *, now: datetime) -> tuple[list[Visit], list[Visit]]:
+    """The patient's upcoming visits (soonest first) and past or cancelled ones (latest first)."""
+    stmt = select(Appointment).where(Appointment.patient_id == actor.patient_id)
+    appts = list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)))
+    upcoming = [a for a in appts if a.status in ACTIVE and a.end_at > now]
+    past = [a for a in reversed(appts) if a not in upcoming]
+    return [_visit(session, a) for a in upcoming], [_visit(session, a) for a in past]
+
+
+@dataclass(frozen=True)
+class VisitPage:
+    """The appointment page: the visit, and which actions its reader has now."""
+
+    visit: Visit
+    is_owner: bool
+    changeable: bool
+    room_open: bool
+    room_opens: str | None
+    waiting: bool
+
+
+def _waiting(session: Session, appointment_id: int) -> bool:
+    stmt = select(WaitlistEntry.id).where(
+        WaitlistEntry.appointment_id == appointment_id, WaitlistEntry.status == "waiting"
+    )
+    return session.scalars(stmt).first() is not None
+
+
+def visit_page(session: Session, appointment_id: int, actor: Actor, *, now: datetime) -> VisitPage:
+    """The page's content for the owner or staff; NotFound for anyone else."""
+    appt = booking.get_visible(session, appointment_id, actor)
+    is_owner = actor.role == PATIENT
+    changeable = is_owner and st.can_change(appt.status) and appt.start_at > now
+    room_open = is_owner and waiting_access.is_open(appt, now)
+    before_room = appt.mode == "virtual" and appt.status == st.BOOKED and now < waiting_access.opens_at(appt)
+    opens = _when_at(appt, waiting_access.opens_at(appt)) if is_owner and before_room else None
+    return VisitPage(
+        _visit(session, appt, for_patient=is_owner), is_owner, changeable, room_open, opens, _waiting(session, appt.id)
+    )
+
+
+def _when_at(appt: Appointment, instant: datetime) -> str:
+    p = appt.patient
+    return both_clocks(instant, get_zone(appt.location.timezone), get_zone(p.timezone), locale_of(p))
+
+
+def owned(session: Session, appointment_id: int, actor: Actor) -> Appointment:
+    """The appointment when `actor` is its patient (NotFound otherwise: staff use their own pages)."""
+    appt = booking.get_visible(session, appointment_id, actor)
+    if actor.role != PATIENT:
+        raise NotFound("No such appointment.")
+    return appt
+
+
+def alternatives(session: Session, appointment_id: int, actor: Actor, *, now: datetime) -> tuple[Visit, list[Day]]:
+    """The visit and other free times with the same clinician, site and mode (four weeks), by the patient's day."""
+    appt = owned(session, appointment_id, actor)
+    if not st.can_change(appt.status):
+        return _visit(session, appt), []
+    zone = get_zone(appt.patient.timezone)
+    today = local_date(now, zone)
+    q = SlotQuery(
+        appt.visit_type_id, today, today + timedelta(days=ALTERNATIVE_DAYS), zone, location_id=appt.location_id,
+        clinician_id=appt.clinician_id, mode=appt.mode, limit=ALTERNATIVES,
+    )  # fmt: skip
+    # Its own time is not "another time"; excluding the visit still lets a neighbouring start overlap it.
+    slots = [s for s in search(session, q, now=now, exclude_appointment_id=appt.id) if s.start != appt.start_at]
+    return _visit(session, appt), present(session, appt.patient, slots)

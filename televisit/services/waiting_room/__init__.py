@@ -1,0 +1,1 @@
+"""The waiting room: state, access, callers, presence, processes, sweeps, the video visit."""

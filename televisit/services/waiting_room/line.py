@@ -1,0 +1,232 @@
+"""Waiting-room use cases (docs/waiting-room.md): patients check in and wait, the clinician runs the line.
+
+Each takes the session, the caller and `now`, changes the database without committing, and returns an
+Outcome: the ack, the events to emit once the caller has committed, and the rooms the socket joins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from televisit.domain import appointments as st
+from televisit.domain import waiting_room as wr
+from televisit.domain.errors import Invalid
+from televisit.domain.timezones import render
+from televisit.models import Appointment, ClinicianPresence, WaitingMessage
+from televisit.services.waiting_room import callers as access
+from televisit.services.waiting_room import state as ws
+from televisit.services.waiting_room.callers import Caller
+from televisit.services.waiting_room.presence import disconnected, record
+from televisit.services.waiting_room.state import Emit, Outcome
+from televisit.services.waiting_room.sweeps import starts_soon, sweep_no_shows
+from televisit.services.waiting_room.visit import end_visit, join_visit, relay_signal
+
+__all__ = [
+    "admit",
+    "check_in",
+    "disconnected",
+    "end_visit",
+    "join_clinic",
+    "join_visit",
+    "no_show",
+    "patient_message",
+    "precheck",
+    "relay_signal",
+    "running_late",
+    "send_message",
+    "starts_soon",
+    "sweep_no_shows",
+    "visit_url",
+]
+
+
+def visit_url(public_url: str, appointment_id: int) -> str:
+    """The patient's page, which turns into the video visit."""
+    return f"{public_url}/waiting-room/{appointment_id}?view=visit"
+
+
+def _declared(region: object, consent: object, *, required: bool) -> tuple[str | None, bool | None]:
+    errors = {}
+    if (region is not None or required) and not wr.valid_region(region):
+        errors["region"] = "a region code such as US-OH or GB"
+    if consent is not None and not isinstance(consent, bool):
+        errors["consent"] = "true or false"
+    if errors:
+        raise Invalid(errors)
+    return region, consent  # type: ignore[return-value]
+
+
+def _declare(session: Session, appt: Appointment, region: str | None, consent: bool | None, now: datetime):
+    """Record where the patient is and their video consent; alert the clinic when they are out of licence."""
+    if consent is not None:
+        appt.video_consent_at = (appt.video_consent_at or now) if consent else None
+    if region is None:
+        return []
+    appt.check_in_region = region
+    if ws.licensed(session, appt) is not False:
+        return []
+    appt.licensure_alert_at = now
+    message = f"{appt.patient.name} says they are in {region}, where you hold no licence; admitting is blocked."
+    data = {"appointment_id": appt.id, "kind": "not_licensed", "region": region, "message": message}
+    return [Emit("alert", data, ws.clinic_room(appt.clinician_id))]
+
+
+def precheck(
+    session: Session, caller: Caller, appointment_id: int, *, region: object, consent: object, sid: str, now: datetime
+) -> Outcome:
+    """The patient says where they are and consents to video; the ack says whether the clinician may see them."""
+    region, consent = _declared(region, consent, required=True)
+    appt = access.load(session, caller, appointment_id, lock=True)
+    access.require_patient(caller, appt)
+    wr.require_precheck_allowed(appt.mode, appt.status, appt.start_at, appt.end_at, now)
+    emits = _declare(session, appt, region, consent, now)
+    record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
+    if appt.status == st.CHECKED_IN:
+        cid = appt.clinician_id
+        emits.append(Emit("waiting_list", ws.waiting_list(session, cid, now), ws.clinic_room(cid)))
+    ok = ws.licensed(session, appt) is not False
+    message = "You're all set." if ok else f"Your clinician is not licensed to see you by video in {region}."
+    return Outcome({"ok": True, "licensed": ok, "message": message}, emits, [ws.appt_room(appt.id)])
+
+
+def _rejoin_visit(appt: Appointment, public_url: str) -> Outcome:
+    url = visit_url(public_url, appt.id)
+    data = {"appointment_id": appt.id, "visit_url": url}
+    rooms = [ws.appt_room(appt.id), ws.line_room(appt.clinician_id)]
+    return Outcome({"ok": True, "status": st.IN_VISIT, **data}, [Emit("admitted", data, rooms[0])], rooms)
+
+
+def check_in(
+    session: Session,
+    caller: Caller,
+    appointment_id: int,
+    *,
+    sid: str,
+    now: datetime,
+    public_url: str,
+    region: object = None,
+    consent: object = None,
+) -> Outcome:
+    """Check in (idempotent: checking in again keeps `checked_in_at` and the place); ack carries the queue."""
+    region, consent = _declared(region, consent, required=False)
+    appt = access.load(session, caller, appointment_id, lock=True)
+    access.require_patient(caller, appt)
+    if appt.status == st.IN_VISIT:  # reconnected after being admitted: straight back to the visit
+        record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
+        return _rejoin_visit(appt, public_url)
+    wr.check_in_refusal(appt.mode, appt.status, appt.start_at, appt.end_at, now)
+    ws.lock_clinician(session, appt.clinician_id)
+    emits = _declare(session, appt, region, consent, now)
+    if appt.status == st.BOOKED:
+        appt.status, appt.checked_in_at, appt.updated_at = st.CHECKED_IN, now, now
+    record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
+    session.flush()
+    emits += ws.line_changed(session, appt, now)  # all now: the ack needs this patient's own queue
+    queue = next((e.data for e in emits if e.event == "queue" and e.data["appointment_id"] == appt.id), None)
+    zone = ws.zone_of(appt)
+    ack = {
+        "ok": True,
+        "queue": queue,
+        "checked_in_at": render(appt.checked_in_at, zone),
+        "licensed": ws.licensed(session, appt),
+        "messages": ws.messages_of(session, [appt]),
+    }
+    return Outcome(ack, emits, [ws.appt_room(appt.id), ws.line_room(appt.clinician_id)])
+
+
+def _text(text: object) -> str:
+    clean = wr.clean_text(text)
+    if clean is None:
+        raise Invalid({"text": f"1 to {wr.MAX_TEXT} characters"})
+    return clean
+
+
+def _store(session: Session, appt: Appointment, sender: str, body: str, now: datetime) -> str:
+    session.add(WaitingMessage(appointment_id=appt.id, sender=sender, body=body, created_at=now))
+    return render(now, ws.zone_of(appt))
+
+
+def patient_message(session: Session, caller: Caller, appointment_id: int, text: object, *, now: datetime) -> Outcome:
+    """A waiting patient writes to the clinic (`patient_message` to the clinician's dashboard)."""
+    body = _text(text)
+    appt = access.load(session, caller, appointment_id)
+    access.require_patient(caller, appt)
+    wr.require_waitable(appt.mode, appt.status)
+    if appt.status == st.BOOKED:
+        wr.require_open(appt.start_at, appt.end_at, now)
+    at = _store(session, appt, "patient", body, now)
+    data = {"appointment_id": appt.id, "name": appt.patient.name, "text": body, "at": at}
+    return Outcome({"ok": True, "at": at}, [Emit("patient_message", data, ws.clinic_room(appt.clinician_id))])
+
+
+def send_message(session: Session, caller: Caller, appointment_id: int, text: object, *, now: datetime) -> Outcome:
+    """The clinic writes to a patient (`clinic_message` to the patient's sockets)."""
+    body = _text(text)
+    appt = access.load(session, caller, appointment_id)
+    access.require_clinician(caller, appt)
+    wr.require_waitable(appt.mode, appt.status)
+    at = _store(session, appt, "clinic", body, now)
+    data = {"appointment_id": appt.id, "text": body, "at": at}
+    return Outcome({"ok": True, "at": at}, [Emit("clinic_message", data, ws.appt_room(appt.id))])
+
+
+def join_clinic(session: Session, caller: Caller, clinician_id: object, *, sid: str, now: datetime) -> Outcome:
+    """A clinician opens their dashboard (staff may watch any clinician's); the ack carries the list and status."""
+    cid = access.clinic_to_watch(session, caller, clinician_id)
+    own = caller.actor.clinician_id == cid
+    was_online = ws.online(session, cid)
+    if own:
+        record(session, sid, "clinic", caller, now=now, clinician_id=cid)
+        session.flush()
+    status = ws.status_of(session, cid, now)
+    listing = ws.waiting_list(session, cid, now)
+    emits = [] if was_online or not own else [Emit("clinician_status", status, ws.line_room(cid))]
+    shown = [p["appointment_id"] for p in listing["patients"] + [listing["in_visit"]] if p]
+    messages = ws.messages_of(session, [session.get(Appointment, i) for i in shown])
+    ack = {"ok": True, "waiting_list": listing, "status": status, "messages": messages}
+    return Outcome(ack, emits, [ws.clinic_room(cid)])
+
+
+def admit(session: Session, caller: Caller, appointment_id: int, *, now: datetime, public_url: str) -> Outcome:
+    """The clinician lets a checked-in patient in: the visit opens (`admitted` to the patient)."""
+    appt = access.load(session, caller, appointment_id, lock=True)
+    access.require_clinician(caller, appt)
+    ws.lock_clinician(session, appt.clinician_id)
+    current = ws.visit_in_progress(session, appt.clinician_id, now)
+    wr.require_admittable(appt.status, ws.licensed(session, appt), current is not None and current.id != appt.id)
+    appt.status, appt.admitted_at, appt.updated_at = st.IN_VISIT, now, now
+    session.flush()
+    data = {"appointment_id": appt.id, "visit_url": visit_url(public_url, appt.id)}
+    emits = [Emit("admitted", data, ws.appt_room(appt.id)), ws.status_changed(session, appt.clinician_id, now)]
+    return Outcome({"ok": True, **data}, emits, later=[ws.line_later(appt, now)])
+
+
+def running_late(session: Session, caller: Caller, minutes: object, *, now: datetime) -> Outcome:
+    """The clinician says how late they are running (0 clears it); every waiting patient hears, ETAs move."""
+    if not wr.valid_late_minutes(minutes):
+        raise Invalid({"minutes": f"a whole number from 0 to {wr.MAX_LATE_MINUTES}"})
+    cid = access.own_clinician(caller)
+    ws.lock_clinician(session, cid)
+    row = session.get(ClinicianPresence, cid) or ClinicianPresence(clinician_id=cid)
+    row.late_minutes, row.updated_at = minutes, now
+    session.add(row)
+    session.flush()
+    status = ws.clinician_now(session, cid, now).status
+    emits = [Emit("clinician_status", status, [ws.line_room(cid), ws.clinic_room(cid)])]  # one broadcast, first
+    return Outcome({"ok": True, "status": status}, emits, later=[ws.all_queues_later(cid, now)])
+
+
+def no_show(session: Session, caller: Caller, appointment_id: int, *, now: datetime) -> Outcome:
+    """The clinician marks a patient who did not come (from the start time on)."""
+    appt = access.load(session, caller, appointment_id, lock=True)
+    access.require_clinician(caller, appt)
+    ws.lock_clinician(session, appt.clinician_id)
+    wr.require_no_show_allowed(appt.status, appt.start_at, now)
+    appt.status, appt.ended_at, appt.updated_at = st.NO_SHOW, now, now
+    session.flush()
+    data = {"appointment_id": appt.id, "status": st.NO_SHOW}
+    emits = [Emit("visit_ended", data, [ws.appt_room(appt.id), ws.visit_room(appt.id)])]
+    emits.append(ws.status_changed(session, appt.clinician_id, now))
+    return Outcome({"ok": True, **data}, emits, later=[ws.line_later(appt, now)])

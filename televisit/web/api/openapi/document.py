@@ -1,0 +1,27 @@
+"""The OpenAPI 3 document describing every /api/v1 route."""
+
+from __future__ import annotations
+
+from televisit.web.api.openapi import audit, paths
+from televisit.web.api.openapi.parts import SCHEMAS
+
+
+def document() -> dict:
+    """The whole OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Televisit API",
+            "version": "1.0.0",
+            "description": "Scheduling for a multi-site spine tumor program. Instants are ISO 8601 with offset.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {**paths.paths(), **audit.paths()},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }

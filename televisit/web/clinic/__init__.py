@@ -1,0 +1,1 @@
+"""Clinician pages (/clinic) and their private calendar feed."""

@@ -1,0 +1,70 @@
+"""Clinician pages: today's clinic per site in that site's local time, and the calendar subscription link.
+
+The waiting-room dashboard itself is `/clinic` (televisit/web/waiting_pages.py); these pages link to it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
+
+from televisit import clock
+from televisit.domain.errors import NotFound
+from televisit.domain.roles import CLINICIAN
+from televisit.extensions import db
+from televisit.services import catalog
+from televisit.services.desk import calendar as desk_calendar
+from televisit.services.messaging import feeds
+from televisit.web.auth import current_actor
+from televisit.web.staff import desk_roles, viewer_locale
+
+bp = Blueprint("clinician", __name__, url_prefix="/clinic")
+UNLINKED = (
+    "Your sign-in is not linked to a clinician profile yet. "
+    "Ask an admin to put your email address on your clinician profile (Admin → Clinicians)."
+)
+
+
+def _me():
+    actor = current_actor()
+    if actor.clinician_id is None:
+        raise NotFound(UNLINKED)
+    return actor, catalog.get_clinician(db.session, actor.clinician_id)
+
+
+@bp.get("/today")
+@desk_roles(CLINICIAN)
+def today():
+    actor, me = _me()
+    sites = desk_calendar.clinic_today(db.session, me, now=clock.now(), locale=viewer_locale(), actor=actor)
+    return render_template("clinician/today.html", me=me, sites=sites)
+
+
+def _link_page(url: str | None = None):
+    actor, me = _me()
+    active = feeds.count_active(db.session, me.id, actor=actor)
+    resp = make_response(render_template("clinician/calendar_link.html", me=me, url=url, active=active))
+    resp.headers["Cache-Control"] = "no-store"  # the page may carry a secret URL
+    return resp
+
+
+@bp.get("/calendar-link")
+@desk_roles(CLINICIAN)
+def calendar_link():
+    return _link_page()
+
+
+@bp.post("/calendar-link")
+@desk_roles(CLINICIAN)
+def create_calendar_link():
+    actor, me = _me()
+    token = feeds.create(db.session, me.id, actor=actor, now=clock.now())
+    return _link_page(current_app.config["PUBLIC_URL"] + url_for("calendar_feed.feed", token=token))
+
+
+@bp.post("/calendar-link/revoke")
+@desk_roles(CLINICIAN)
+def revoke_calendar_links():
+    actor, me = _me()
+    revoked = feeds.revoke_all(db.session, me.id, actor=actor, now=clock.now())
+    flash(f"Revoked {revoked} link{'s' if revoked != 1 else ''}. Calendars subscribed to them stop updating.")
+    return redirect(url_for("clinician.calendar_link"))

@@ -1,0 +1,145 @@
+"""Book for a patient at the desk: find or register the patient, choose what and where, pick a free slot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+
+from televisit import clock
+from televisit.domain.availability import MODES
+from televisit.domain.errors import DomainError
+from televisit.domain.patient_input import COMMON_ZONES
+from televisit.domain.regions import CHOICES as REGIONS
+from televisit.domain.timezones import get_zone, local_date
+from televisit.extensions import db
+from televisit.services import catalog
+from televisit.services.booking import appointments as booking
+from televisit.services.booking.search import SlotQuery
+from televisit.services.desk import slots as desk_slots
+from televisit.services.patients import records as patients
+from televisit.web.api.parse import Fields, day, ident, one_of, region, text
+from televisit.web.api.patients import patient_data
+from televisit.web.api.requests import slot_request
+from televisit.web.auth import current_actor
+from televisit.web.desk.blueprint import DESK, SLOT_DAYS, SLOT_LIMIT, bp
+from televisit.web.staff import desk_roles, form_body, problem, viewer_locale
+
+FILTERS = ("visit_type_id", "mode", "location_id", "clinician_id", "patient_region", "from", "reason")
+
+
+def _find_page(trouble=None, form=None):
+    q = request.args.get("q", "").strip()[:120]
+    found = patients.search_patients(db.session, q) if q else []
+    html = render_template(
+        "scheduler/find_patient.html",
+        q=q,
+        found=found,
+        problem=trouble,
+        form=form or {"sms_opt_in": "1", "email_opt_in": "1"},
+        zones=COMMON_ZONES,
+        regions=REGIONS,
+    )
+    return html, trouble.status if trouble else 200
+
+
+@bp.get("/book")
+@desk_roles(*DESK)
+def find_patient():
+    return _find_page()
+
+
+@bp.post("/patients")
+@desk_roles(*DESK)
+def register_patient():
+    try:
+        data = patient_data(form_body(request.form, bools=("sms_opt_in", "email_opt_in")))
+        patient = patients.create_patient(db.session, data, now=clock.now())
+    except DomainError as exc:
+        return _find_page(problem(exc), request.form)
+    flash(f"{patient.name} is registered. Now choose a visit.")
+    return redirect(url_for("scheduler.book", patient_id=patient.id))
+
+
+def _slot_query(args, patient) -> tuple[SlotQuery | None, dict]:
+    """The search the form asks for (None until a visit type is chosen) and the chosen values."""
+    f = Fields({k: args.get(k) for k in FILTERS}, query=True)
+    chosen = {
+        "visit_type_id": f.get("visit_type_id", ident),
+        "mode": f.get("mode", one_of(*MODES)),
+        "location_id": f.get("location_id", ident),
+        "clinician_id": f.get("clinician_id", ident),
+        "patient_region": f.get("patient_region", region) or patient.region,
+        "from": f.get("from", day),
+        "reason": f.get("reason", text(2000)),
+    }
+    f.done()
+    if chosen["visit_type_id"] is None:
+        return None, chosen
+    loc = catalog.get_location(db.session, chosen["location_id"]) if chosen["location_id"] else None
+    zone = get_zone(loc.timezone if loc else patient.timezone)
+    first = chosen["from"] or local_date(clock.now(), zone)
+    q = SlotQuery(
+        chosen["visit_type_id"],
+        first,
+        first + timedelta(days=SLOT_DAYS - 1),
+        zone,
+        chosen["location_id"],
+        chosen["clinician_id"],
+        chosen["mode"],
+        chosen["patient_region"],
+        SLOT_LIMIT,
+    )
+    return q, chosen
+
+
+def _book_page(patient_id: int, args, trouble=None):
+    patient = patients.get_patient(db.session, patient_id)
+    q, chosen = _slot_query(args, patient)
+    days = []
+    if q is not None:
+        days = desk_slots.slot_days(db.session, q, patient=patient, now=clock.now(), locale=viewer_locale())
+    filters = {k: ("" if v is None else str(v)) for k, v in chosen.items()}
+    later = filters | {"from": (q.last + timedelta(days=1)).isoformat()} if q else filters
+    html = render_template(
+        "scheduler/book.html",
+        patient=patient,
+        q=q,
+        chosen=chosen,
+        filters=filters,
+        next_url=url_for("scheduler.book", patient_id=patient.id, **{k: v for k, v in later.items() if v}),
+        days=days,
+        problem=trouble,
+        visit_types=catalog.list_visit_types(db.session),
+        locations=catalog.list_locations(db.session),
+        clinicians=catalog.list_clinicians(db.session),
+        regions=REGIONS,
+    )
+    return html, trouble.status if trouble else 200
+
+
+@bp.get("/book/<int:patient_id>")
+@desk_roles(*DESK)
+def book(patient_id: int):
+    return _book_page(patient_id, request.args)
+
+
+def _booking_request(patient_id: int) -> booking.BookingRequest:
+    f = Fields(form_body(request.form, ints=("visit_type_id", "clinician_id", "location_id")))
+    slot = slot_request(f)
+    reason = f.get("reason", text(2000))
+    f.done()
+    return booking.BookingRequest(slot, patient_id, reason)
+
+
+@bp.post("/book/<int:patient_id>")
+@desk_roles(*DESK)
+def book_slot(patient_id: int):
+    try:
+        req = _booking_request(patient_id)
+        appt = booking.book(db.session, req, actor=current_actor(), now=clock.now())
+    except DomainError as exc:
+        filters = {k: request.form.get(f"f-{k}") for k in FILTERS}  # the search the slot came from
+        return _book_page(patient_id, filters, problem(exc))
+    flash(f"Booked for {appt.patient.name}. A confirmation is on its way to them.")
+    return redirect(url_for("scheduler.appointment", appointment_id=appt.id))

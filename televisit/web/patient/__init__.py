@@ -1,0 +1,1 @@
+"""Patient pages: account, find care, my appointments, the signed links' pages."""

@@ -1,0 +1,115 @@
+"""Patient pages: sign up and profile, plus the helpers the other patient page modules share.
+
+Find care and the intake are in patient_care.py, my appointments in patient_visits.py.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+
+from televisit import clock
+from televisit.domain.errors import Conflict, Forbidden
+from televisit.domain.patient_input import COMMON_ZONES, DEFAULT_ZONE, other_zones, parse_contact, parse_signup
+from televisit.domain.regions import CHOICES as REGIONS
+from televisit.domain.roles import PATIENT, Actor
+from televisit.extensions import db
+from televisit.models import Patient
+from televisit.services.patients import account as patient_account
+from televisit.services.patients.records import get_patient
+from televisit.web.auth import current_actor
+
+bp = Blueprint("patient", __name__)
+
+
+def after_sign_in(user, next_url: str | None = None) -> str:
+    """Where a fresh sign-in lands: patients on their appointments (or the local page they were sent from)."""
+    if user.role != PATIENT:
+        return url_for("pages.index")
+    parts = urlsplit(next_url or "")
+    local = next_url and not parts.scheme and not parts.netloc and next_url.startswith("/") and "\\" not in next_url
+    return next_url if local else url_for("visits.appointments")
+
+
+def signed_in(view):
+    """Anonymous visitors go to the sign-in page (and come back after)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_actor() is None:
+            return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def patient_actor() -> Actor:
+    """The signed-in patient (Forbidden, with a friendly message, for staff)."""
+    actor = current_actor()
+    if actor is None or actor.role != PATIENT or actor.patient_id is None:
+        raise Forbidden("These pages are for patients. Staff book and manage visits from the scheduler pages.")
+    return actor
+
+
+def me() -> Patient:
+    """The signed-in patient's record."""
+    return get_patient(db.session, patient_actor().patient_id)
+
+
+def zone_choices() -> dict:
+    """The time zone select's groups."""
+    return {"common": COMMON_ZONES, "others": other_zones()}
+
+
+def _form_page(template: str, errors: dict, status: int = 200, **ctx):
+    return render_template(template, errors=errors, zones=zone_choices(), regions=REGIONS, **ctx), status
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(after_sign_in(current_user))
+    form = request.form
+    if request.method == "GET":
+        defaults = {"timezone": "", "email_opt_in": "on", "sms_opt_in": ""}
+        return _form_page("patient/signup.html", {}, form=defaults, guess=True)
+    data, errors = parse_signup(form)
+    if data is not None:
+        try:
+            user = patient_account.sign_up(db.session, data, now=clock.now())
+        except Conflict:
+            db.session.rollback()
+            errors = {"email": "An account with this email already exists. Sign in instead, or use another email."}
+        else:
+            session.clear()
+            login_user(user)
+            flash("Welcome! Your account is ready. Find care to book your first visit.")
+            return redirect(url_for("visits.appointments"))
+    return _form_page("patient/signup.html", errors, 422, form=form, guess=not form.get("timezone"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@signed_in
+def profile():
+    patient = me()
+    if request.method == "GET":
+        return _form_page("patient/profile.html", {}, form=_profile_values(patient), patient=patient)
+    contact, errors = parse_contact(request.form)
+    if errors:
+        return _form_page("patient/profile.html", errors, 422, form=request.form, patient=patient)
+    patient_account.update_contact(db.session, patient.id, contact)
+    flash("Your profile is saved.")
+    return redirect(url_for("patient.profile"))
+
+
+def _profile_values(patient: Patient) -> dict:
+    return {
+        "timezone": patient.timezone or DEFAULT_ZONE,
+        "region": patient.region or "",
+        "phone": patient.phone or "",
+        "sms_opt_in": "on" if patient.sms_opt_in else "",
+        "email_opt_in": "on" if patient.email_opt_in else "",
+    }

@@ -1,0 +1,162 @@
+"""Find care (first free times, confirm, book), the first-visit intake, and the urgent page its red flags lead to."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from televisit import clock
+from televisit.domain.care import (
+    MODES,
+    CareQuery,
+    IntakeRequired,
+    UrgentOpen,
+    need_for,
+    parse_care,
+    parse_pick,
+    refusal_text,
+)
+from televisit.domain.errors import DomainError, Invalid
+from televisit.domain.patient_input import emergency_number
+from televisit.domain.regions import CHOICES as REGIONS
+from televisit.domain.regions import default_choice
+from televisit.domain.triage import COURSE, DAILY_LIFE, SINCE, SYMPTOMS, URGENT, YES_NO, describe, parse_intake
+from televisit.extensions import db
+from televisit.models import Patient
+from televisit.services.patients import find_care, intake
+from televisit.web.patient.account import me, patient_actor, signed_in
+
+bp = Blueprint("care", __name__)
+
+
+def _page(patient: Patient, form, *, errors=None, days=None, query: CareQuery | None = None, refusal=None):
+    opts = find_care.options(db.session)
+    return render_template(
+        "patient/find_care.html",
+        patient=patient,
+        options=opts,
+        site_choices=[(str(site.id), f"{site.name}, {site.city}") for site in opts.sites],
+        modes=MODES,
+        regions=REGIONS,
+        form=form,
+        errors=errors or {},
+        days=days,
+        query=query,
+        refusal=refusal,
+    )
+
+
+def _gate_redirect(exc: DomainError, q: CareQuery):
+    if isinstance(exc, UrgentOpen):
+        return redirect(url_for("care.urgent"))
+    return redirect(url_for("care.intake_form", **q.params()))
+
+
+@bp.get("/find-care")
+@signed_in
+def search():
+    patient = me()
+    form = request.args.to_dict()
+    if intake.open_case(db.session, patient.id) is not None:  # red flags: no routine booking until resolved
+        return redirect(url_for("care.urgent"))
+    if "need" not in form:  # the first visit: just the form, video and their own region preselected
+        form = {"mode": "virtual", "region": default_choice(patient.region), **form}
+        return _page(patient, form)
+    q, errors = parse_care(request.args, default_choice(patient.region))
+    if q is None:
+        return _page(patient, form, errors=errors), 422
+    try:
+        days = find_care.first_times(db.session, patient, q, now=clock.now())
+    except (UrgentOpen, IntakeRequired) as exc:
+        return _gate_redirect(exc, q)
+    except Invalid as exc:
+        return _page(patient, form, errors=exc.fields), 422
+    return _page(patient, form, days=days, query=q)
+
+
+@bp.get("/find-care/confirm")
+@signed_in
+def confirm():
+    patient = me()
+    q, _ = parse_care(request.args, None)
+    pick = parse_pick(request.args)
+    if q is None or pick is None:
+        return redirect(url_for("care.search", **request.args.to_dict()))
+    try:
+        summary = find_care.confirmation(db.session, patient, q, pick)
+    except (UrgentOpen, IntakeRequired) as exc:
+        return _gate_redirect(exc, q)
+    return render_template("patient/confirm.html", summary=summary, regions=dict(REGIONS), errors={})
+
+
+@bp.post("/find-care/book")
+@signed_in
+def book():
+    actor, patient = patient_actor(), me()
+    q, _ = parse_care(request.form, None)
+    pick = parse_pick(request.form)
+    if q is None or pick is None:
+        return redirect(url_for("care.search"))
+    reason = (request.form.get("reason") or "").strip()[:500] or None
+    try:
+        appt = find_care.book(db.session, actor, q, pick, now=clock.now(), reason=reason)
+    except (UrgentOpen, IntakeRequired) as exc:
+        return _gate_redirect(exc, q)
+    except DomainError as exc:
+        db.session.rollback()
+        days = find_care.first_times(db.session, patient, q, now=clock.now())
+        return _page(patient, q.params(), days=days, query=q, refusal=refusal_text(exc)), 409
+    flash("You're booked. We've sent you a confirmation.")
+    return redirect(url_for("visits.appointment", appointment_id=appt.id))
+
+
+INTAKE_CHOICES = dict(
+    symptoms=SYMPTOMS, urgent=URGENT, since=SINCE, course=COURSE, daily_life=DAILY_LIFE, yes_no=YES_NO
+)
+
+
+def _intake_page(form, checked, errors, status=200):
+    keep = {k: v for k, v in form.items() if k in ("need", "mode", "site", "region")}
+    return render_template(
+        "patient/intake.html", form=form, checked=checked, errors=errors, keep=keep, **INTAKE_CHOICES
+    ), status
+
+
+@bp.get("/intake")
+@signed_in
+def intake_form():
+    patient_actor()
+    return _intake_page(request.args.to_dict(), {"symptoms": [], "urgent": []}, {})
+
+
+@bp.post("/intake")
+@signed_in
+def intake_submit():
+    actor = patient_actor()
+    checked = {"symptoms": request.form.getlist("symptoms"), "urgent": request.form.getlist("urgent")}
+    answers, errors = parse_intake(request.form, checked["symptoms"], checked["urgent"])
+    if answers is None:
+        return _intake_page(request.form.to_dict(), checked, errors, 422)
+    need = need_for(request.form.get("need"))
+    record = intake.submit(db.session, actor.patient_id, answers, need=need and need.key, now=clock.now())
+    if record.red_flags:
+        return redirect(url_for("care.urgent"))
+    flash("Thank you. Here are the first times we can see you.")
+    q, _ = parse_care(request.form, None)
+    return redirect(url_for("care.search", **(q.params() if q else {})))
+
+
+@bp.get("/urgent")
+@signed_in
+def urgent():
+    patient = me()
+    case = intake.open_case(db.session, patient.id)
+    if case is None:
+        return redirect(url_for("care.search"))
+    phone = current_app.config["URGENT_PHONE"]
+    return render_template(
+        "patient/urgent.html",
+        flags=describe(case.flags),
+        phone=phone,
+        tel="+" + "".join(ch for ch in phone if ch.isdigit()),
+        emergency=emergency_number(patient.region),
+    )
