@@ -80,7 +80,9 @@ def test_sigterm_stops_an_idle_jobs_process_cleanly(tmp_path, fake_twilio, smtp)
     _migrate(url)
     jobs = Jobs("run", jobs_env(url, NOW, fake_twilio, smtp))
     try:
-        time.sleep(3)
+        # started (its SIGTERM handler installed) however slow the machine is, then idle a moment
+        assert wait_until(lambda: "jobs process started" in jobs.output(), 60), jobs.output()[-3000:]
+        time.sleep(1)
         assert jobs.proc.poll() is None, jobs.output()[-3000:]  # still running: it does not just exit
         started = time.monotonic()
         jobs.proc.send_signal(signal.SIGTERM)
