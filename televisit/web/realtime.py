@@ -123,7 +123,6 @@ class WaitingRoomNamespace(Namespace):
         """Forget the socket here and in the database (the clinic sees the patient drop)."""
         sid = request.sid
         self.callers.pop(sid, None)
-        self.chat.forget(sid)
         self._forget(sid)
 
     def _forget(self, sid: str) -> None:

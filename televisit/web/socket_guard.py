@@ -9,7 +9,8 @@ the socket is fully connected. That tells them apart.
 
 Chat (`message`, `send_message`) is throttled per socket with `limits`' moving window: with the default
 "5 per 10 seconds" a socket may send a burst of 5, then one more as each of those is 10 s old. The counts live
-in this process's memory, which is right for a socket: one process holds it for its whole life.
+in this process's memory, which is right for a socket: one process holds it for its whole life. A closed
+socket's counts are not cleared by hand: they expire with their window (sids are never reused).
 """
 
 from __future__ import annotations
@@ -58,11 +59,6 @@ class ChatThrottle:
         """Whole seconds until `sid` may send again."""
         resets = [self.limiter.get_window_stats(item, "chat", sid).reset_time for item in self.items]
         return max(1, math.ceil(max(resets) - time.time()))
-
-    def forget(self, sid: str) -> None:
-        """Drop a closed socket's counts."""
-        for item in self.items:
-            self.limiter.clear(item, "chat", sid)
 
     def refusal(self, sid: str) -> dict:
         """The error ack for a message over the limit."""

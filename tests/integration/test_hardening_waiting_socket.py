@@ -123,6 +123,15 @@ def test_chat_messages_are_rate_limited_per_socket_and_nothing_over_the_limit_is
     time.sleep(WINDOW + 0.2)  # the window has passed: writing works again
     assert ada.call("message", {"appointment_id": a, "text": "still here"})["ok"] is True
 
+    flood, mark, began = w.peer("ada"), clinic.mark(), time.monotonic()  # 300 at once, no acks (the review's)
+    for i in range(300):
+        flood.sio.emit("message", {"appointment_id": a, "text": f"flood {i}"}, namespace="/waiting-room")
+    assert flood.call("check_in", {"appointment_id": a})["ok"] is True  # still served
+    time.sleep(1)
+    windows = 1 + int((time.monotonic() - began) // WINDOW)  # a slow machine may span more than one window
+    got = [m for m in clinic.got("patient_message", since=mark) if m["text"].startswith("flood")]
+    assert LIMIT <= len(got) <= LIMIT * windows < 300
+
 
 # --- item 10: control and text-direction characters --------------------------------------------------------
 
