@@ -84,6 +84,8 @@ def parse_signup(form: Mapping) -> tuple[SignUp | None, dict[str, str]]:
         errors["name"] = "Your name must not contain control characters."
     elif not name or len(name) > 120:
         errors["name"] = "Enter your full name (up to 120 characters)."
+    elif not name.isprintable():  # e.g. a non-breaking or zero-width space pasted in with it
+        errors["name"] = "Your name must not contain invisible characters; please type it again."
     if not is_email(email):
         errors["email"] = "Enter an email address like name@example.com."
     if len(password) < MIN_PASSWORD:
