@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -114,19 +115,64 @@ class BaseConfig:
         self.DB_POOL_OVERFLOW = _int("TELEVISIT_DB_POOL_OVERFLOW", 30)
         self.WTF_CSRF_TIME_LIMIT = None
         self.JSON_SORT_KEYS = False
+        self.DEV_OUTBOX = False  # development only (DevConfig)
 
     def validate(self) -> None:
         """Refuse unsafe settings; subclasses tighten this."""
 
 
+def kept_secret(path: Path) -> str:
+    """The development secret kept in `path`: generated on the first start, then the same on every start.
+
+    Written readable by this user only (0600) through a temporary file and a hard link, so two processes
+    starting at once (`serve` and `jobs run`) agree on one secret and neither reads a half-written file.
+    """
+    secret = _read_secret(path)
+    if secret:
+        return secret
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+        os.link(temporary, path)  # fails if another process got there first: then theirs is the secret
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
+    return _read_secret(path) or ""
+
+
+def _read_secret(path: Path) -> str | None:
+    try:
+        secret = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    if path.stat().st_mode & 0o077:  # copied in with looser permissions: readable by this user only
+        with contextlib.suppress(OSError):
+            path.chmod(0o600)
+    if len(secret) < 32:
+        raise ConfigError(f"{path} must hold a secret of 32+ characters (delete it to have a new one made)")
+    return secret
+
+
 class DevConfig(BaseConfig):
-    """Embedded default: SQLite, dev outbox, a random secret per start unless one is given."""
+    """Embedded default: SQLite, the dev outbox, and a secret generated once and kept in instance/secret_key."""
 
     ENV_NAME = "development"
 
     def __init__(self) -> None:
         super().__init__()
-        self.SECRET_KEY = self.SECRET_KEY or secrets.token_hex(32)
+        self.SECRET_KEY = self.SECRET_KEY or self.default_secret()
+        # /dev/outbox (televisit/web/dev_outbox.py) shows patients' contact details: on in development only,
+        # and even then answered only to requests from this machine.
+        self.DEV_OUTBOX = True
+
+    @staticmethod
+    def default_secret() -> str:
+        """Kept across restarts, so a restart signs nobody out and breaks no link already sent."""
+        return kept_secret(Path(_env("TELEVISIT_SECRET_KEY_FILE", str(INSTANCE / "secret_key")) or ""))
 
 
 class TestConfig(DevConfig):
@@ -138,6 +184,12 @@ class TestConfig(DevConfig):
     def __init__(self) -> None:
         super().__init__()
         self.WTF_CSRF_ENABLED = False
+        self.DEV_OUTBOX = False  # a test that reads the dev outbox turns it on
+
+    @staticmethod
+    def default_secret() -> str:
+        """A new secret per app: tests share no state through a file."""
+        return secrets.token_hex(32)
 
 
 class ProdConfig(BaseConfig):

@@ -15,6 +15,10 @@ class DomainError(Exception):
         self.fields = fields or {}
         self.reason = reason
 
+    def details(self) -> dict:
+        """Further members of the error object, beside code, message and fields (none by default)."""
+        return {}
+
 
 class Malformed(DomainError):
     """The body is not the JSON object the route expects."""
@@ -59,6 +63,23 @@ class Conflict(DomainError):
     """The request conflicts with the object's current state."""
 
     code, status = "conflict", 409
+
+
+class DuplicatePatient(Conflict):
+    """A patient record with this email exists already: staff use it rather than make a second one."""
+
+    code = "duplicate_patient"
+
+    def __init__(self, patient_id: int):
+        super().__init__(
+            f"A patient with this email is already registered (patient #{patient_id}). Use that record instead.",
+            fields={"email": f"already used by patient #{patient_id}"},
+        )
+        self.patient_id = patient_id
+
+    def details(self) -> dict:
+        """The existing record's id, so the caller can use it."""
+        return {"patient_id": self.patient_id}
 
 
 # --- waiting room refusals (socket error acks carry the code; status maps them should they reach HTTP) ---

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from televisit.domain.regions import CHOICES as REGION_CHOICES
 from televisit.domain.timezones import is_zone
-from televisit.domain.validation import is_e164, is_email
+from televisit.domain.validation import has_control_characters, is_e164, is_email
 
 MIN_PASSWORD = 10
 COMMON_ZONES = (
@@ -80,8 +80,12 @@ def parse_signup(form: Mapping) -> tuple[SignUp | None, dict[str, str]]:
     email = (form.get("email") or "").strip()
     password = form.get("password") or ""
     errors: dict[str, str] = {}
-    if not name or len(name) > 120 or not name.isprintable():  # no NUL or control characters (PostgreSQL, logs)
+    if has_control_characters(name):  # NUL, escape, bidi overrides (PostgreSQL, logs): say so, not "too long"
+        errors["name"] = "Your name must not contain control characters."
+    elif not name or len(name) > 120:
         errors["name"] = "Enter your full name (up to 120 characters)."
+    elif not name.isprintable():  # e.g. a non-breaking or zero-width space pasted in with it
+        errors["name"] = "Your name must not contain invisible characters; please type it again."
     if not is_email(email):
         errors["email"] = "Enter an email address like name@example.com."
     if len(password) < MIN_PASSWORD:

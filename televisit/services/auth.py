@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from televisit.domain.errors import Conflict, Invalid, Locked, Unauthorized
 from televisit.domain.roles import PATIENT, ROLES, Actor
 from televisit.domain.timezones import is_zone
-from televisit.domain.validation import is_email, normalize_email
+from televisit.domain.validation import CONTROL_CHARACTERS, has_control_characters, is_email, normalize_email
 from televisit.models import ApiToken, Clinician, Patient, User
 
 # scrypt (Werkzeug's default, a memory-hard KDF). The test suite swaps in a cheap method for speed.
@@ -52,6 +52,10 @@ def create_user(
         errors["role"] = f"one of {', '.join(ROLES)}"
     if not isinstance(password, str) or len(password) < 8:
         errors["password"] = "at least 8 characters"
+    if name is not None and has_control_characters(name):
+        errors["name"] = CONTROL_CHARACTERS
+    elif name is not None and len(name) > 120:
+        errors["name"] = "at most 120 characters"
     if not is_zone(timezone):  # a patient's zone renders their reminders later; refuse a bad one now
         errors["timezone"] = "unknown IANA time zone (e.g. America/New_York, Europe/London)"
     if errors:

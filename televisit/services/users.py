@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from televisit.domain.errors import Invalid, NotFound
 from televisit.domain.roles import CLINICIAN, PATIENT, ROLES, STAFF, Actor
+from televisit.domain.validation import CONTROL_CHARACTERS, has_control_characters
 from televisit.models import Clinician, User
 
 
@@ -42,7 +43,9 @@ def update_user(session: Session, user_id: int, *, name: str, role: str, active:
     """Change a user's name, role (within staff) and whether they may sign in."""
     user = get_user(session, user_id)
     errors = _check(user, role, active, actor)
-    if not name or len(name) > 120:
+    if has_control_characters(name):
+        errors["name"] = CONTROL_CHARACTERS
+    elif not name or len(name) > 120:
         errors["name"] = "1 to 120 characters"
     if errors:
         raise Invalid(errors)

@@ -2,6 +2,8 @@
 
 from werkzeug.routing import IntegerConverter
 
+from televisit.domain.validation import MAX_ID
+
 
 class IdConverter(IntegerConverter):
     """`<int:...>` for ids: a number beyond the id columns' 32-bit range becomes 0, an id no row has.
@@ -11,4 +13,4 @@ class IdConverter(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        return number if number <= 2**31 - 1 else 0
+        return number if number <= MAX_ID else 0

@@ -12,7 +12,7 @@ import logging
 from flask import Flask, current_app, request
 
 from televisit import clock
-from televisit.domain.errors import DomainError, Forbidden
+from televisit.domain.errors import DomainError
 from televisit.extensions import db
 from televisit.services import audit
 from televisit.services.audit import Access, Context
@@ -89,7 +89,7 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
 # Routes that read or change no patient data (catalog, sign-in, static files, webhooks, dev-only pages).
 NOT_PATIENT_DATA = frozenset(
     {
-        "static", "vendor.asset", "pages.index", "pages.login", "pages.logout", "pages.healthz",
+        "static", "vendor.asset", "pages.index", "pages.login", "pages.logout", "pages.healthz", "pages.favicon",
         "api.create_token", "api.revoke_token", "api.openapi_document", "api.list_slots",
         "api.list_locations", "api.create_location", "api.list_visit_types", "api.create_visit_type",
         "api.list_clinicians", "api.create_clinician", "api.get_clinician", "api.get_availability",
@@ -152,7 +152,7 @@ def _link_appointment(endpoint: str) -> int | None:
     token = (request.view_args or {}).get("token", "")
     try:
         claims = links.read(current_app.config["SECRET_KEY"], purpose, token, now=clock.now())
-    except Forbidden:
+    except DomainError:  # refused (403) or naming nothing (404): the refusal is recorded without an object
         return None
     return claims.appointment_id
 

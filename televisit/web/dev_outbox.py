@@ -1,8 +1,15 @@
-"""The dev outbox (embedded default, never in production): every SMS and email, readable, with invitations."""
+"""The dev outbox (embedded default, never in production): every SMS and email, readable, with invitations.
+
+It shows patients' contact details, so it answers only in development (`DEV_OUTBOX`; the test config turns it
+off unless a test turns it on) and only to a browser on this machine: a loopback client address and no proxy
+header (a request relayed by a proxy on this machine comes from elsewhere). Anything else is a plain 404.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import ipaddress
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from televisit.extensions import db
@@ -10,6 +17,26 @@ from televisit.models import OutboxMessage
 
 bp = Blueprint("dev_outbox", __name__, url_prefix="/dev/outbox")
 PAGE = 100
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Host")
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:  # a Unix socket, or no address at all
+        return False
+    return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
+
+
+def from_this_machine() -> bool:
+    """The request came straight from this machine: loopback address, no sign of a proxy in between."""
+    return _loopback(request.remote_addr) and not any(h in request.headers for h in PROXY_HEADERS)
+
+
+@bp.before_request
+def _local_development_only():
+    if not current_app.config.get("DEV_OUTBOX") or not from_this_machine():
+        abort(404)
 
 
 @bp.get("")

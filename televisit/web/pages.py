@@ -1,6 +1,16 @@
 """Server-rendered pages (issue 2: home and sign-in; the full web app comes later)."""
 
-from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from televisit import clock
@@ -22,6 +32,12 @@ def index():
         visit_types=catalog.list_visit_types(db.session),
         clinicians=catalog.list_clinicians(db.session),
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: answer it (a 404 would fill every console)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon")
 
 
 @bp.route("/login", methods=["GET", "POST"])

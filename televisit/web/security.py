@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from functools import lru_cache
@@ -12,6 +11,7 @@ from flask_limiter.errors import RateLimitExceeded
 
 from televisit.extensions import limiter
 from televisit.services.auth import Lockout
+from televisit.web.log_masking import MaskSecrets, install, register_rules
 
 REQUEST_ID_KEY = "televisit.request_id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -104,27 +104,21 @@ def throttled(exc: RateLimitExceeded):
     return resp
 
 
-_QUERY = re.compile(r"^(\S+ [^?\s]*)\?\S*( HTTP/\S+)$")
+# The access-log filter (kept under its first name): it drops query strings and masks URL tokens, in every
+# logger that writes request paths (televisit/web/log_masking.py).
+DropQueryStrings = MaskSecrets
 
 
-class DropQueryStrings(logging.Filter):
-    """Access-log lines without query strings: a search for a patient's name must not reach the logs."""
+def _quiet_logs(app: Flask) -> None:
+    """Mask URL secrets and drop query strings in the access logs and the app's own logs."""
+    from flask.logging import default_handler
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the request line argument ("GET /path?query HTTP/1.1") in place; never drops a record."""
-        if isinstance(record.args, tuple):
-            record.args = tuple(_QUERY.sub(r"\1\2", a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-def _quiet_access_log() -> None:
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, DropQueryStrings) for f in logger.filters):
-        logger.addFilter(DropQueryStrings())
+    register_rules(rule.rule for rule in app.url_map.iter_rules())
+    install(extra_handlers=(default_handler, *app.logger.handlers))
 
 
 def register(app: Flask) -> None:
     """Install the header hook and the 429 handler (register the audit hook after this: it must run first)."""
     app.after_request(add_headers)
     app.register_error_handler(RateLimitExceeded, throttled)
-    _quiet_access_log()
+    _quiet_logs(app)

@@ -37,6 +37,7 @@ SIGNED_WEBHOOK = "twilio"  # Twilio signs its callbacks: an unsigned request is 
 MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("pages.index", "GET"): PUBLIC,
     ("pages.healthz", "GET"): PUBLIC,
+    ("pages.favicon", "GET"): PUBLIC,
     ("pages.login", "GET"): PUBLIC,
     ("pages.login", "POST"): PUBLIC,
     ("pages.logout", "POST"): PUBLIC,

@@ -20,6 +20,13 @@ PHONE = "+12165550123"
 EMPTY = "No messages yet. Book an appointment and they will appear here."
 
 
+@pytest.fixture
+def app(app):
+    """The dev outbox is off in the test config: these tests read it, so they turn it on."""
+    app.config["DEV_OUTBOX"] = True
+    return app
+
+
 def _rows(**where) -> list[OutboxMessage]:
     db.session.expire_all()
     return list(db.session.scalars(select(OutboxMessage).filter_by(**where).order_by(OutboxMessage.id)))

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from televisit.domain.errors import Forbidden
+from televisit.domain.errors import Forbidden, NotFound
+from televisit.domain.validation import MAX_ID, is_id
 
 PURPOSES = ("view", "confirm", "reschedule", "cancel", "join", "offer")
 AFTER_VISIT = timedelta(days=1)
+MAX_EXPIRY = 253_402_300_799  # 9999-12-31T23:59:59Z: the last second a datetime can hold
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,20 @@ def read(secret: str, purpose: str, token: str, *, now: datetime) -> LinkClaims:
         raise Forbidden("This link is not valid.") from exc
     if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("a", "s", "e")):
         raise Forbidden("This link is not valid.")
+    if not _in_range(data):  # signed by us, yet naming no row (an id past the 32-bit columns): not found
+        raise NotFound("This link is not valid.")
     expires = datetime.fromtimestamp(data["e"], tz=timezone.utc)
     if expires <= now:
         raise Forbidden("This link has expired.")
     return LinkClaims(purpose, data["a"], data["s"], expires, data.get("o"))
+
+
+def _in_range(data: dict) -> bool:
+    """Ids that fit their columns, a sequence that does, and an expiry that is a date (not an overflow)."""
+    offer = data.get("o")
+    return (
+        is_id(data["a"])
+        and (offer is None or is_id(offer))
+        and 0 <= data["s"] <= MAX_ID
+        and 0 <= data["e"] <= MAX_EXPIRY
+    )

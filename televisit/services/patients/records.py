@@ -7,16 +7,26 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from televisit.domain.errors import NotFound
+from televisit.domain.errors import DuplicatePatient, NotFound
+from televisit.domain.validation import normalize_email
 from televisit.models import Patient
 
 
 def create_patient(session: Session, data: dict, *, now: datetime) -> Patient:
-    """Register a patient (data already validated)."""
+    """Register a patient (data already validated); DuplicatePatient when one already has this email."""
+    existing = find_by_email(session, data["email"]) if data.get("email") else None
+    if existing is not None:
+        raise DuplicatePatient(existing.id)
     patient = Patient(created_at=now, **data)
     session.add(patient)
     session.commit()
     return patient
+
+
+def find_by_email(session: Session, email: str) -> Patient | None:
+    """The earliest patient record with this email, if any (every path stores emails lower-cased: the index serves)."""
+    stmt = select(Patient).where(Patient.email == normalize_email(email)).order_by(Patient.id).limit(1)
+    return session.scalars(stmt).first()
 
 
 def get_patient(session: Session, patient_id: int) -> Patient:

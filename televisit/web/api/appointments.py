@@ -30,7 +30,7 @@ def _tz_param():
 def create_appointment():
     zone = _tz_param()  # before anything is written: a bad `tz` must not leave a booking behind
     f = Fields(json_body())
-    req = booking.BookingRequest(slot_request(f), f.get("patient_id", ident), f.get("reason", text(2000)))
+    req = booking.BookingRequest(slot_request(f), f.get("patient_id", ident), f.get("reason", text(2000, lines=True)))
     f.done()
     appt = booking.book(db.session, req, actor=current_actor(), now=clock.now(), before_commit=audit_trail.staged(201))
     return jsonify(appointment_json(appt, zone)), 201
@@ -84,7 +84,7 @@ def cancel_appointment(appointment_id: int):
     zone = _tz_param()
     body = json_body() if request.get_data() else {}
     f = Fields(body)
-    reason = f.get("reason", text(500))
+    reason = f.get("reason", text(500, lines=True))
     f.done()
     appt = booking.cancel(db.session, appointment_id, actor=current_actor(), now=clock.now(), reason=reason)
     return jsonify(appointment_json(appt, zone))

@@ -17,7 +17,7 @@ from televisit.web.security import lockout_policy, signin_limited
 @signin_limited
 def create_token():
     f = Fields(json_body())
-    email, password = f.get("email", text(254), required=True), f.get("password", text(1024), required=True)
+    email, password = f.get("email", text(254), required=True), f.get("password", text(1024, lines=True), required=True)
     f.done()
     user = auth_service.authenticate(db.session, email, password, now=clock.now(), lockout=lockout_policy())
     token, expires = auth_service.issue_token(

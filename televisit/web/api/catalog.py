@@ -171,7 +171,7 @@ def parse_rule(i: int, raw) -> catalog.RuleInput:
 def post_time_off(clinician_id: int):
     body = json_body()
     f = Fields(body)
-    reason = f.get("reason", text(200))
+    reason = f.get("reason", text(200, lines=True))
     if "date" in body:
         location_id, date_ = f.get("location_id", ident, required=True), f.get("date", day, required=True)
         f.done()

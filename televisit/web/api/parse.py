@@ -11,7 +11,7 @@ from flask import request
 from televisit.domain.errors import Invalid, Malformed
 from televisit.domain.licensure import is_region
 from televisit.domain.timezones import BadInstant, NaiveDatetime, is_zone, parse_date, parse_hhmm, parse_instant
-from televisit.domain.validation import is_e164, is_email, normalize_email
+from televisit.domain.validation import CONTROL_CHARACTERS, has_control_characters, is_e164, is_email, normalize_email
 
 MISSING = object()
 _QUERY_INT = re.compile(r"-?[0-9]{1,11}")
@@ -77,15 +77,21 @@ def bounded(lo: int, hi: int) -> Parser:
     return lambda raw: integer(raw, lo=lo, hi=hi)
 
 
-def text(max_len: int = 200) -> Parser:
-    """A non-blank string of at most `max_len` characters."""
+def text(max_len: int = 200, *, lines: bool = False) -> Parser:
+    """A non-blank string of at most `max_len` characters, free of control characters.
+
+    One line unless `lines` (a reason may hold line breaks and tabs; a name may not).
+    """
 
     def parse(raw: Any) -> str:
         if not isinstance(raw, str) or not raw.strip():
             raise ValueError("expected text")
-        if len(raw) > max_len or "\x00" in raw:
+        value = raw.strip()  # a trailing newline pasted with a name is not part of it
+        if has_control_characters(value, lines=lines):
+            raise ValueError(CONTROL_CHARACTERS)
+        if len(raw) > max_len:
             raise ValueError(f"at most {max_len} characters")
-        return raw.strip()
+        return value
 
     return parse
 

@@ -138,7 +138,7 @@ def save_availability(clinician_id: int):
 
 def _time_off(clinician_id: int, form) -> None:
     f = Fields(dict(form), query=True)
-    location_id, reason = f.get("location_id", ident, required=True), f.get("reason", text(200))
+    location_id, reason = f.get("location_id", ident, required=True), f.get("reason", text(200, lines=True))
     if form.get("kind") == "day":
         date_ = f.get("date", day, required=True)
         f.done()

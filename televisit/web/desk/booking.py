@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from televisit import clock
 from televisit.domain.availability import MODES
-from televisit.domain.errors import DomainError
+from televisit.domain.errors import DomainError, DuplicatePatient
 from televisit.domain.patient_input import COMMON_ZONES
 from televisit.domain.regions import CHOICES as REGIONS
 from televisit.domain.timezones import get_zone, local_date
@@ -28,7 +28,7 @@ from televisit.web.staff import desk_roles, form_body, problem, viewer_locale
 FILTERS = ("visit_type_id", "mode", "location_id", "clinician_id", "patient_region", "from", "reason")
 
 
-def _find_page(trouble=None, form=None):
+def _find_page(trouble=None, form=None, existing=None):
     q = request.args.get("q", "").strip()[:120]
     found = patients.search_patients(db.session, q) if q else []
     html = render_template(
@@ -36,6 +36,7 @@ def _find_page(trouble=None, form=None):
         q=q,
         found=found,
         problem=trouble,
+        existing=existing,
         form=form or {"sms_opt_in": "1", "email_opt_in": "1"},
         zones=COMMON_ZONES,
         regions=REGIONS,
@@ -55,6 +56,8 @@ def register_patient():
     try:
         data = patient_data(form_body(request.form, bools=("sms_opt_in", "email_opt_in")))
         patient = patients.create_patient(db.session, data, now=clock.now())
+    except DuplicatePatient as exc:  # offer the record they already have instead of a second one
+        return _find_page(problem(exc), request.form, patients.get_patient(db.session, exc.patient_id))
     except DomainError as exc:
         return _find_page(problem(exc), request.form)
     flash(f"{patient.name} is registered. Now choose a visit.")
@@ -71,7 +74,7 @@ def _slot_query(args, patient) -> tuple[SlotQuery | None, dict]:
         "clinician_id": f.get("clinician_id", ident),
         "patient_region": f.get("patient_region", region) or patient.region,
         "from": f.get("from", day),
-        "reason": f.get("reason", text(2000)),
+        "reason": f.get("reason", text(2000, lines=True)),
     }
     f.done()
     if chosen["visit_type_id"] is None:
@@ -127,7 +130,7 @@ def book(patient_id: int):
 def _booking_request(patient_id: int) -> booking.BookingRequest:
     f = Fields(form_body(request.form, ints=("visit_type_id", "clinician_id", "location_id")))
     slot = slot_request(f)
-    reason = f.get("reason", text(2000))
+    reason = f.get("reason", text(2000, lines=True))
     f.done()
     return booking.BookingRequest(slot, patient_id, reason)
 

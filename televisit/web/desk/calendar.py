@@ -156,7 +156,7 @@ def reschedule(appointment_id: int):
 def cancel(appointment_id: int):
     try:
         f = Fields(form_body(request.form))
-        reason = f.get("reason", text(500), required=True)
+        reason = f.get("reason", text(500, lines=True), required=True)
         f.done()
         appt = booking.cancel(db.session, appointment_id, actor=current_actor(), now=clock.now(), reason=reason)
     except DomainError as exc:

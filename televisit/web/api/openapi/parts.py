@@ -32,6 +32,7 @@ SCHEMAS = {
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                     "reason": {"type": "string"},
+                    "patient_id": {"type": "integer", "description": "code duplicate_patient: the existing record"},
                 },
                 ["code", "message", "fields"],
             )
@@ -168,7 +169,10 @@ def errors(*codes: int) -> dict:
         401: "Not signed in",
         403: "Not allowed",
         404: "Not found",
-        409: "Conflict (code slot_unavailable for a taken or invalid slot)",
+        409: (
+            "Conflict (code slot_unavailable for a taken or invalid slot; duplicate_patient, with patient_id, for a "
+            "patient whose email another record has)"
+        ),
         422: "Invalid fields",
         429: "Too many attempts (code rate_limited or locked); retry after the Retry-After header's seconds",
         503: "Briefly unavailable (code unavailable, e.g. the database restarting); retry after Retry-After seconds",

@@ -163,7 +163,7 @@ def _people() -> dict:
         "/patients": {
             "post": operation(
                 "Register a patient (staff)",
-                {**ok(201, ref("Patient"), "Created"), **errors(400, 401, 403, 422)},
+                {**ok(201, ref("Patient"), "Created"), **errors(400, 401, 403, 409, 422)},
                 body=json_body(pat_in),
                 tag="patients",
             )
