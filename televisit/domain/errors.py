@@ -61,6 +61,26 @@ class Conflict(DomainError):
     code, status = "conflict", 409
 
 
+class TimeOffConflicts(DomainError):
+    """New time off covers active visits: the caller must say whether to keep or cancel them."""
+
+    code, status = "conflicts", 409
+
+    def __init__(self, appointment_ids: list[int], message: str | None = None):
+        count = len(appointment_ids)
+        message = message or (
+            f"This time off covers {count} booked visit{'s' if count != 1 else ''}. "
+            'Send "affected": "keep" to keep them or "cancel" to cancel them and tell the patients.'
+        )
+        super().__init__(message)
+        self.appointment_ids = list(appointment_ids)
+
+    @property
+    def extra(self) -> dict:
+        """Top-level members of the JSON error body besides `error`."""
+        return {"appointments": self.appointment_ids}
+
+
 # --- waiting room refusals (socket error acks carry the code; status maps them should they reach HTTP) ---
 
 
