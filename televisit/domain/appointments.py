@@ -14,6 +14,8 @@ STATUSES = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, CANCELLED, NO_SHOW)
 # Statuses whose time the clinician cannot give to anyone else (the DB constraint uses the same set).
 HOLDS_TIME = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED)
 CHANGEABLE = (BOOKED,)
+# Visits that are still to happen or under way: new time off over them must say what becomes of them.
+ACTIVE = (BOOKED, CHECKED_IN, IN_VISIT)
 
 
 def can_change(status: str) -> bool:

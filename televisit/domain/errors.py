@@ -9,15 +9,17 @@ class DomainError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, reason: str | None = None):
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, reason: str | None = None, extra=None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
         self.reason = reason
+        self.extra: dict = dict(extra or {})  # more of the answer a client relies on (e.g. the dates that failed)
 
     def details(self) -> dict:
-        """Further members of the error object, beside code, message and fields (none by default)."""
-        return {}
+        """Further members of the answer beside code, message and fields (rendered in the error object and
+        beside it: `{"error": {..., "appointments": [...]}, "appointments": [...]}`)."""
+        return self.extra
 
 
 class Malformed(DomainError):
@@ -80,6 +82,21 @@ class DuplicatePatient(Conflict):
     def details(self) -> dict:
         """The existing record's id, so the caller can use it."""
         return {"patient_id": self.patient_id}
+
+
+class TimeOffConflicts(DomainError):
+    """New time off covers active visits: the caller must say whether to keep or cancel them."""
+
+    code, status = "conflicts", 409
+
+    def __init__(self, appointment_ids: list[int], message: str | None = None):
+        count = len(appointment_ids)
+        message = message or (
+            f"This time off covers {count} booked visit{'s' if count != 1 else ''}. "
+            'Send "affected": "keep" to keep them or "cancel" to cancel them and tell the patients.'
+        )
+        super().__init__(message, extra={"appointments": list(appointment_ids)})
+        self.appointment_ids = list(appointment_ids)
 
 
 # --- waiting room refusals (socket error acks carry the code; status maps them should they reach HTTP) ---

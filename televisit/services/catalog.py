@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -9,10 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from televisit.domain.errors import Conflict, Invalid, NotFound
+from televisit.domain.errors import Conflict, DomainError, Invalid, NotFound, TimeOffConflicts
 from televisit.domain.reminders import parse_policy, policy_json
 from televisit.domain.timezones import day_bounds, get_zone, wall_to_instant
-from televisit.models import AvailabilityRule, Clinician, Location, TimeOff, User, VisitType
+from televisit.models import Appointment, AvailabilityRule, Clinician, Location, TimeOff, User, VisitType
+from televisit.services.booking import appointments as booking
 
 
 def list_locations(session: Session) -> list[Location]:
@@ -185,6 +187,28 @@ def set_availability(session: Session, clinician_id: int, rules: list[RuleInput]
     return c
 
 
+KEEP, CANCEL = "keep", "cancel"
+CHOICES = (KEEP, CANCEL)
+
+
+@dataclass(frozen=True)
+class OverVisits:
+    """What becomes of active visits (booked, checked in, in the visit) inside new time off."""
+
+    choice: str | None = None  # None: refuse (TimeOffConflicts lists them); KEEP them; CANCEL them, patients told
+    seen: frozenset[int] | None = None  # the visits the person chose for: any other found refuses again
+    now: datetime | None = None  # visits that ended by then do not count (None: all do)
+    on_cancel: Callable[[Appointment], None] | None = None  # run for each visit cancelled, in its transaction
+
+
+@dataclass(frozen=True)
+class NewTimeOff:
+    """The time off written, and the visits inside it (kept or cancelled as chosen)."""
+
+    off: TimeOff
+    affected: list[int]
+
+
 def add_time_off(
     session: Session,
     clinician_id: int,
@@ -193,38 +217,71 @@ def add_time_off(
     *,
     location_id: int | None = None,
     reason: str | None = None,
-) -> TimeOff:
-    """Record time off between two instants."""
+    over: OverVisits = OverVisits(),
+) -> NewTimeOff:
+    """Record time off between two instants; visits inside it are kept or cancelled as `over` says, in the same
+    transaction (all or nothing). TimeOffConflicts (nothing written) when there are some and no choice."""
     get_clinician(session, clinician_id)
     if not start < end:
         raise Invalid({"end": "must be after start"})
     if location_id is not None and session.get(Location, location_id) is None:
         raise Invalid({"location_id": "no such location"})
+    try:
+        affected = _settle_visits(session, clinician_id, start, end, over, reason)
+    except DomainError:
+        session.rollback()  # release the visits' locks; nothing was written
+        raise
     off = TimeOff(clinician_id=clinician_id, start_at=start, end_at=end, location_id=location_id, reason=reason)
     session.add(off)
     session.commit()
-    return off
+    return NewTimeOff(off, affected)
 
 
-def add_day_off(session: Session, clinician_id: int, location_id: int, day: date, reason: str | None = None) -> TimeOff:
+def _settle_visits(
+    session: Session, clinician_id: int, start: datetime, end: datetime, over: OverVisits, reason: str | None
+) -> list[int]:
+    """The active visits inside [start, end), cancelled when so chosen; TimeOffConflicts when not chosen for."""
+    appts = booking.active_between(session, clinician_id, start, end, now=over.now, lock=True)
+    ids = [a.id for a in appts]
+    if ids and (over.choice is None or (over.seen is not None and not set(ids) <= over.seen)):
+        raise TimeOffConflicts(ids)
+    if over.choice == CANCEL and appts:
+        if over.now is None:
+            raise ValueError("cancelling visits needs the time now")
+        why = f"Clinician time off: {reason}" if reason else "Clinician time off"
+        booking.cancel_within(session, appts, now=over.now, reason=why, each=over.on_cancel)
+    return ids
+
+
+def add_day_off(
+    session: Session, clinician_id: int, location_id: int, day: date, reason=None, *, over: OverVisits = OverVisits()
+) -> NewTimeOff:
     """Time off for the whole local `day` at a site (23, 24 or 25 real hours)."""
-    loc = session.get(Location, location_id)
-    if loc is None:
-        raise Invalid({"location_id": "no such location"})
-    start, end = day_bounds(day, get_zone(loc.timezone))
-    return add_time_off(session, clinician_id, start, end, location_id=location_id, reason=reason)
+    start, end = day_bounds(day, get_zone(_site(session, location_id).timezone))
+    return add_time_off(session, clinician_id, start, end, location_id=location_id, reason=reason, over=over)
 
 
 def add_local_time_off(
-    session: Session, clinician_id: int, location_id: int, start: tuple[date, int], end: tuple[date, int], reason=None
-) -> TimeOff:
+    session: Session,
+    clinician_id: int,
+    location_id: int,
+    start: tuple[date, int],
+    end: tuple[date, int],
+    reason=None,
+    *,
+    over: OverVisits = OverVisits(),
+) -> NewTimeOff:
     """Time off between two wall times (local date, minute of the day) at a site."""
+    zone = get_zone(_site(session, location_id).timezone)
+    lo, hi = wall_to_instant(*start, zone), wall_to_instant(*end, zone, closing=True)
+    return add_time_off(session, clinician_id, lo, hi, location_id=location_id, reason=reason, over=over)
+
+
+def _site(session: Session, location_id: int) -> Location:
     loc = session.get(Location, location_id)
     if loc is None:
         raise Invalid({"location_id": "no such location"})
-    zone = get_zone(loc.timezone)
-    lo, hi = wall_to_instant(*start, zone), wall_to_instant(*end, zone, closing=True)
-    return add_time_off(session, clinician_id, lo, hi, location_id=location_id, reason=reason)
+    return loc
 
 
 def list_time_off(session: Session, clinician_id: int, *, since: datetime) -> list[TimeOff]:

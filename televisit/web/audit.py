@@ -36,6 +36,7 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "api.create_patient": ("patient.create", "patient", None),
     "api.get_patient": ("patient.read", "patient", "patient_id"),
     "api.audit_events": ("audit.read", "audit", None),
+    "api.post_time_off": ("clinician.time_off", "clinician", "clinician_id"),  # may cancel visits (each recorded)
     # patient pages
     "visits.appointments": ("appointment.list", "appointment", None),
     "visits.appointment": ("appointment.read", "appointment", "appointment_id"),
@@ -68,6 +69,7 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "scheduler.resolve_urgent": ("intake.resolve", "urgent_case", "case_id"),
     "scheduler.waitlist_page": ("appointment.list", "appointment", None),
     "scheduler.leave_waitlist": ("appointment.waitlist_leave", "appointment", "appointment_id"),
+    "scheduler.add_time_off": ("clinician.time_off", "clinician", "clinician_id"),  # lists and may cancel visits
     "clinician.today": ("appointment.list", "appointment", None),
     "waiting.clinic": ("appointment.list", "appointment", None),
     "admin.users_list": ("user.list", "user", None),
@@ -93,12 +95,12 @@ NOT_PATIENT_DATA = frozenset(
         "api.create_token", "api.revoke_token", "api.openapi_document", "api.list_slots",
         "api.list_locations", "api.create_location", "api.list_visit_types", "api.create_visit_type",
         "api.list_clinicians", "api.create_clinician", "api.get_clinician", "api.get_availability",
-        "api.put_availability", "api.post_time_off", "api.create_feed", "api.revoke_feeds",
+        "api.put_availability", "api.create_feed", "api.revoke_feeds",
         "admin.index", "admin.clinicians", "admin.save_clinician", "admin.edit_clinician", "admin.new_clinician",
         "admin.locations", "admin.save_location", "admin.edit_location", "admin.new_location",
         "admin.visit_types", "admin.save_visit_type", "admin.edit_visit_type", "admin.new_visit_type",
         "scheduler.clinicians", "scheduler.availability", "scheduler.save_availability",
-        "scheduler.add_time_off", "scheduler.delete_time_off",
+        "scheduler.delete_time_off",
         "clinician.calendar_link", "clinician.create_calendar_link", "clinician.revoke_calendar_links",
         # Twilio's callbacks carry phone numbers and replies; the messages themselves are audited as outbox rows.
         "webhooks.inbound_sms", "webhooks.delivery_status",
@@ -178,6 +180,17 @@ def staged(outcome: int):
         access = Access(action, object_type, obj.id, outcome, patient_id=obj.patient_id)
         audit.stage(db.session, request_context(), access, now=clock.now())
         request.environ[_STAGED] = True
+
+    return stage
+
+
+def cancelled_each():
+    """A per-visit hook for a change that cancels several visits (time off over them): each cancellation is
+    recorded inside the change's transaction; `after_request` still records the request's own event."""
+
+    def stage(appt) -> None:
+        access = Access("appointment.cancel", "appointment", appt.id, 200, patient_id=appt.patient_id)
+        audit.stage(db.session, request_context(), access, now=clock.now())
 
     return stage
 

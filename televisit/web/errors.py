@@ -23,13 +23,14 @@ def wants_json() -> bool:
 def error_response(
     status: int, code: str, message: str, fields: dict | None = None, reason: str | None = None, details=None
 ):
-    """Render one error the way the caller expects (`details`: further members of the JSON error object)."""
+    """Render one error the way the caller expects (`details`: further members of the answer, in the error object
+    and beside it, e.g. `"appointments"` a change would leave behind)."""
     if wants_json():
         body = {"code": code, "message": message, "fields": fields or {}}
         if reason:
             body["reason"] = reason
         body |= details or {}
-        return jsonify({"error": body}), status
+        return jsonify({"error": body, **(details or {})}), status
     return render_template("error.html", status=status, message=message, fields=fields or {}), status
 
 

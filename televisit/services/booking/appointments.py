@@ -188,16 +188,65 @@ def reschedule(
     return appt
 
 
+def _mark_cancelled(session: Session, appt: Appointment, now: datetime, reason: str | None) -> list[Callable[[], None]]:
+    """Cancel `appt` (locked); returns the steps to run in the same transaction after the flush."""
+    _require_changeable(appt)
+    freed.note_freed(session, appt, now=now)
+    appt.status, appt.cancel_reason, appt.updated_at = st.CANCELLED, reason, now
+    return [lambda: outbox.on_cancelled(session, appt, now=now), lambda: freed.forget(session, appt)]
+
+
 def cancel(
     session: Session, appointment_id: int, *, actor: Actor, now: datetime, reason: str | None = None
 ) -> Appointment:
     """Cancel a booked appointment; its time becomes free at once."""
     appt = get_visible(session, appointment_id, actor, lock=True)
-    _require_changeable(appt)
-    freed.note_freed(session, appt, now=now)
-    appt.status, appt.cancel_reason, appt.updated_at = st.CANCELLED, reason, now
-    _commit(session, lambda: outbox.on_cancelled(session, appt, now=now), lambda: freed.forget(session, appt))
+    _commit(session, *_mark_cancelled(session, appt, now, reason))
     return appt
+
+
+def active_between(
+    session: Session, clinician_id: int, start: datetime, end: datetime, *, now: datetime | None, lock: bool = False
+) -> list[Appointment]:
+    """The clinician's active visits (booked, checked in, in the visit) meeting [start, end) that have not ended
+    by `now` (None: whenever they are), by start; `lock` holds them until the transaction ends."""
+    stmt = select(Appointment).where(
+        Appointment.clinician_id == clinician_id,
+        Appointment.status.in_(st.ACTIVE),
+        Appointment.start_at < end,
+        Appointment.end_at > start,
+    )
+    if now is not None:
+        stmt = stmt.where(Appointment.end_at > now)
+    if lock:
+        stmt = stmt.with_for_update(of=Appointment).execution_options(populate_existing=True)
+    return list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)))
+
+
+def cancel_within(
+    session: Session,
+    appts: list[Appointment],
+    *,
+    now: datetime,
+    reason: str | None,
+    each: Callable[[Appointment], None] | None = None,
+) -> None:
+    """Cancel each of `appts` (locked) as `cancel` does, patients told, inside the caller's transaction: the
+    caller commits, or rolls back and nothing happened. Conflict when one is already under way. `each(appt)`
+    runs after each cancellation, in the same transaction."""
+    for appt in appts:
+        if appt.status != st.BOOKED:
+            raise Conflict(
+                f"The visit with {appt.patient.name} is already under way ({appt.status.replace('_', ' ')}) "
+                "and cannot be cancelled. Keep the visits, or change the time off. Nothing was saved.",
+                fields={"affected": "a visit under way cannot be cancelled"},
+            )
+        hooks = _mark_cancelled(session, appt, now, reason)
+        session.flush()
+        for hook in hooks:
+            hook()
+        if each:
+            each(appt)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from flask import jsonify, request
 
+from televisit import clock
 from televisit.domain.availability import MODES
 from televisit.domain.errors import Invalid
 from televisit.domain.roles import ADMIN, SCHEDULER
 from televisit.extensions import db
 from televisit.services import catalog
+from televisit.web import audit as audit_trail
 from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import (
     Fields,
@@ -172,13 +174,23 @@ def post_time_off(clinician_id: int):
     body = json_body()
     f = Fields(body)
     reason = f.get("reason", text(200, lines=True))
+    over = catalog.OverVisits(_affected(body, f), now=clock.now(), on_cancel=audit_trail.cancelled_each())
     if "date" in body:
         location_id, date_ = f.get("location_id", ident, required=True), f.get("date", day, required=True)
         f.done()
-        off = catalog.add_day_off(db.session, clinician_id, location_id, date_, reason)
+        added = catalog.add_day_off(db.session, clinician_id, location_id, date_, reason, over=over)
     else:
         start, end = f.get("start", instant, required=True), f.get("end", instant, required=True)
         location_id = f.get("location_id", ident)
         f.done()
-        off = catalog.add_time_off(db.session, clinician_id, start, end, location_id=location_id, reason=reason)
-    return jsonify(time_off_json(off)), 201
+        added = catalog.add_time_off(
+            db.session, clinician_id, start, end, location_id=location_id, reason=reason, over=over
+        )
+    return jsonify(time_off_json(added.off) | {"affected": added.affected}), 201
+
+
+def _affected(body: dict, f: Fields) -> str | None:
+    """`affected`: what becomes of visits inside the time off ("keep" or "cancel"); absent or null: ask (409)."""
+    if body.get("affected") is None:
+        return None
+    return f.get("affected", one_of(*catalog.CHOICES), required=True)

@@ -7,12 +7,14 @@ from flask import flash, redirect, render_template, request, url_for
 from televisit import clock
 from televisit.domain.availability import MODES
 from televisit.domain.calendar import WEEKDAYS
-from televisit.domain.errors import DomainError, Invalid
+from televisit.domain.errors import DomainError, Invalid, TimeOffConflicts
 from televisit.domain.formatting import format_when
 from televisit.domain.timezones import format_hhmm, get_zone
 from televisit.extensions import db
 from televisit.services import catalog
+from televisit.services.desk import calendar as desk_calendar
 from televisit.services.desk import slots as desk_slots
+from televisit.web import audit as audit_trail
 from televisit.web.api.catalog import parse_rule
 from televisit.web.api.parse import Fields, day, hhmm, ident, text
 from televisit.web.auth import current_actor
@@ -136,28 +138,63 @@ def save_availability(clinician_id: int):
     return redirect(url_for("scheduler.availability", clinician_id=clinician_id))
 
 
-def _time_off(clinician_id: int, form) -> None:
+OFF_FIELDS = ("kind", "location_id", "date", "start_date", "start_time", "end_date", "end_time", "reason")
+
+
+def _over(form) -> catalog.OverVisits:
+    """The scheduler's choice for the visits inside the time off, and the visits they saw when choosing."""
+    choice = form.get("affected") or None
+    if choice is not None and choice not in catalog.CHOICES:
+        raise Invalid({"affected": "choose whether to keep or cancel the visits"})
+    seen = frozenset(int(v) for v in form.getlist("seen") if v.isdigit() and len(v) < 12)
+    return catalog.OverVisits(
+        choice, seen=seen if choice else None, now=clock.now(), on_cancel=audit_trail.cancelled_each()
+    )
+
+
+def _time_off(clinician_id: int, form) -> catalog.NewTimeOff:
     f = Fields(dict(form), query=True)
     location_id, reason = f.get("location_id", ident, required=True), f.get("reason", text(200, lines=True))
+    over = _over(form)
     if form.get("kind") == "day":
         date_ = f.get("date", day, required=True)
         f.done()
-        catalog.add_day_off(db.session, clinician_id, location_id, date_, reason)
-        return
+        return catalog.add_day_off(db.session, clinician_id, location_id, date_, reason, over=over)
     start = (f.get("start_date", day, required=True), f.get("start_time", hhmm, required=True))
     end = (f.get("end_date", day, required=True), f.get("end_time", hhmm, required=True))
     f.done()
-    catalog.add_local_time_off(db.session, clinician_id, location_id, start, end, reason)
+    return catalog.add_local_time_off(db.session, clinician_id, location_id, start, end, reason, over=over)
+
+
+def _choose(clinician_id: int, form, conflicts: TimeOffConflicts):
+    """Nothing saved yet: the visits inside the time off, and the choice to keep them, cancel them, or go back."""
+    c = catalog.get_clinician(db.session, clinician_id)
+    visits = desk_calendar.visits(db.session, conflicts.appointment_ids, locale=viewer_locale(), actor=current_actor())
+    off_form = {k: form.get(k, "") for k in OFF_FIELDS}
+    again = bool(form.get("affected"))  # they chose, but another visit was booked in that time meanwhile
+    return render_template("scheduler/time_off_choice.html", c=c, visits=visits, off_form=off_form, again=again)
+
+
+def _added_message(added: catalog.NewTimeOff, choice: str | None) -> str:
+    count = len(added.affected)
+    visits = f"{count} visit{'s' if count != 1 else ''}"
+    if not count:
+        return "Time off added. Slots in that time are no longer offered."
+    if choice == catalog.CANCEL:
+        return f"Time off added. {visits} cancelled; each patient is being told."
+    return f"Time off added. {visits} in that time {'is' if count == 1 else 'are'} kept as booked."
 
 
 @bp.post("/clinicians/<int:clinician_id>/time-off")
 @desk_roles(*DESK)
 def add_time_off(clinician_id: int):
     try:
-        _time_off(clinician_id, request.form)
+        added = _time_off(clinician_id, request.form)
+    except TimeOffConflicts as exc:
+        return _choose(clinician_id, request.form, exc)
     except DomainError as exc:
         return _page(clinician_id, trouble=problem(exc), off_form=request.form)
-    flash("Time off added. Slots in that time are no longer offered.")
+    flash(_added_message(added, request.form.get("affected")))
     return redirect(url_for("scheduler.availability", clinician_id=clinician_id))
 
 

@@ -53,11 +53,32 @@ def _catalog() -> dict:
         ["name", "specialty", "licenses", "visit_type_ids"],
     )
     rules = obj({"rules": {"type": "array", "items": ref("Rule")}}, ["rules"])
+    affected = {
+        "type": "string",
+        "enum": ["keep", "cancel"],
+        "description": "What becomes of active visits (booked, checked in, in the visit) inside the time off: "
+        "keep them, or cancel each (its patient told). Without it such visits make the request a 409.",
+    }
     off_in = {
         "oneOf": [
-            obj({"start": INSTANT, "end": INSTANT, "reason": STR}, ["start", "end"]),
-            obj({"location_id": ID, "date": DATE, "reason": STR}, ["location_id", "date"]),
+            obj(
+                {"start": INSTANT, "end": INSTANT, "location_id": ID, "reason": STR, "affected": affected},
+                ["start", "end"],
+            ),
+            obj({"location_id": ID, "date": DATE, "reason": STR, "affected": affected}, ["location_id", "date"]),
         ]
+    }
+    off_out = {"allOf": [ref("TimeOff"), obj({"affected": {"type": "array", "items": ID}}, ["affected"])]}
+    off_conflicts = {
+        "409": {
+            "description": "Code conflicts: the time off covers active visits, listed in `appointments`, and no "
+            "`affected` was given; nothing is written. Code conflict: a visit already under way cannot be cancelled.",
+            "content": {
+                "application/json": {
+                    "schema": {"allOf": [ref("Error"), obj({"appointments": {"type": "array", "items": ID}})]}
+                }
+            },
+        }
     }
     return {
         "/locations": {
@@ -118,8 +139,12 @@ def _catalog() -> dict:
         },
         "/clinicians/{clinician_id}/time-off": {
             "post": operation(
-                "Add time off",
-                {**ok(201, ref("TimeOff"), "Created"), **errors(400, 401, 403, 404, 422)},
+                "Add time off (visits inside it: 409, or kept or cancelled as `affected` says)",
+                {
+                    **ok(201, off_out, "Created; `affected` lists the visits inside it"),
+                    **errors(400, 401, 403, 404, 422),
+                }
+                | off_conflicts,
                 params=[CID],
                 body=json_body(off_in),
                 tag="catalog",
