@@ -41,6 +41,13 @@ def _rate(name: str, default: str) -> str:
     return raw
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, not {value}")
+    return value
+
+
 def _json_list(raw: str | None, name: str) -> list:
     try:
         value = json.loads(raw or "[]")
@@ -106,6 +113,13 @@ class BaseConfig:
         self.SIGNIN_RATE_LIMIT = _env("TELEVISIT_SIGNIN_RATE_LIMIT", "10 per minute")
         self.SIGNIN_LOCKOUT_FAILURES = _int("TELEVISIT_SIGNIN_LOCKOUT_FAILURES", 5)
         self.SIGNIN_LOCKOUT_MINUTES = _int("TELEVISIT_SIGNIN_LOCKOUT_MINUTES", 15)
+        # Sign-up and "forgot password" email an address someone typed: budgets per address and per client.
+        self.ACCOUNT_EMAIL_RATE_LIMIT = _env("TELEVISIT_ACCOUNT_EMAIL_RATE_LIMIT", "5 per hour")
+        self.ACCOUNT_CLIENT_RATE_LIMIT = _env("TELEVISIT_ACCOUNT_CLIENT_RATE_LIMIT", "20 per hour")
+        # A signed-in session ends after this long without activity, and this long after sign-in whatever happens
+        # (checked on the server for pages and the waiting-room socket: televisit/services/sessions.py).
+        self.SESSION_IDLE_MINUTES = _positive("TELEVISIT_SESSION_IDLE_MINUTES", 30)
+        self.SESSION_MAX_HOURS = _positive("TELEVISIT_SESSION_MAX_HOURS", 12)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {}
         # A pooled connection idle this long is pinged before use (televisit/db_events.py: ping_when_idle).
         self.DB_PING_IDLE_SECONDS = _int("TELEVISIT_DB_PING_IDLE_SECONDS", 10)

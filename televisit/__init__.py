@@ -70,9 +70,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        from televisit.services.auth import user_for_session
+        from televisit.web.sessions import load_user as session_user
 
-        return user_for_session(db.session, session_id)
+        return session_user(session_id)  # only while its server-side session lasts (idle timeout, lifetime)
 
 
 def _ping_idle_connections(app: Flask) -> None:
@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     """Pages and the JSON API."""
     from televisit.extensions import csrf
     from televisit.web import IdConverter
+    from televisit.web.account import bp as account_bp
     from televisit.web.admin import bp as admin_bp
     from televisit.web.api import bp as api_bp
     from televisit.web.clinic.feed import bp as feed_bp
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(account_bp)  # confirm the address, forgot password (every role)
     csrf.exempt(webhooks_bp)  # Twilio signs its requests instead
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(links_bp)
@@ -151,9 +153,10 @@ def register_errors(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     """Security headers on every response, sign-in throttling answers, the audit trail's request hooks."""
-    from televisit.web import audit, security
+    from televisit.web import audit, security, sessions
 
     security.register(app)
+    sessions.register(app)  # a session past its idle timeout or lifetime ends before any view runs
     audit.register(app)  # after the header hook: after_request hooks run last-registered first
 
 

@@ -152,3 +152,15 @@ class Locked(DomainError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
+
+
+class Unconfirmed(DomainError):
+    """The password is right, but the account's address has not been confirmed by its emailed link yet."""
+
+    code, status = "unconfirmed", 403
+
+
+class SessionExpired(DomainError):
+    """The sign-in session ended (idle too long, or past its lifetime): sign in again."""
+
+    code, status = "session_expired", 401

@@ -6,10 +6,11 @@ from televisit.models.base import Base, UTCDateTime
 from televisit.models.catalog import AvailabilityRule, Clinician, Location, TimeOff, VisitType
 from televisit.models.intake import Intake, UrgentCase
 from televisit.models.messaging import CalendarFeed, FreedSlot, OutboxMessage, PhoneState, SlotOffer, WaitlistEntry
-from televisit.models.people import ApiToken, Patient, User
+from televisit.models.people import AccountToken, ApiToken, Patient, User, UserSession
 from televisit.models.waiting import ClinicianPresence, SocketPresence, WaitingMessage, WebProcess
 
 __all__ = [
+    "AccountToken",
     "ApiToken",
     "Appointment",
     "AuditEvent",
@@ -29,6 +30,7 @@ __all__ = [
     "TimeOff",
     "UrgentCase",
     "User",
+    "UserSession",
     "UTCDateTime",
     "VisitType",
     "WaitingMessage",

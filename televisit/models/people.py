@@ -1,4 +1,4 @@
-"""Patients, users (who signs in) and API tokens."""
+"""Patients, users (who signs in), their sign-in sessions, account links and API tokens."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Part of the session cookie's user id: raising it at sign-out invalidates every copy of old cookies.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the address was shown to be theirs (the emailed link, or a password reset); None: a sign-up that
+    # has not confirmed yet, which cannot sign in. Users made by admins, the CLI and the seed start confirmed.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     patient = relationship("Patient", lazy="joined")
 
     # Flask-Login protocol
@@ -74,3 +77,35 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     user = relationship("User", lazy="joined")
+
+
+class UserSession(Base):
+    """One signed-in browser (services/sessions.py): the cookie carries a random key, only its SHA-256 is here.
+
+    It ends after `TELEVISIT_SESSION_IDLE_MINUTES` without activity or `TELEVISIT_SESSION_MAX_HOURS` after
+    sign-in, at sign-out, or when the password is reset.
+    """
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # idle | lifetime | signed_out | reset
+
+
+class AccountToken(Base):
+    """What an emailed account link grants (services/accounts.py): confirm the address or set a new password.
+
+    The link is this row's id signed with the app secret; the row makes it single-use and expiring.
+    """
+
+    __tablename__ = "account_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # confirm | reset
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,4 +1,4 @@
-"""Users, passwords (scrypt via Werkzeug) and revocable, expiring API tokens."""
+"""Users, passwords (scrypt via Werkzeug; one policy, televisit/domain/passwords.py) and revocable API tokens."""
 
 from __future__ import annotations
 
@@ -12,16 +12,44 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from televisit.domain.errors import Conflict, Invalid, Locked, Unauthorized
+from televisit.domain.errors import Conflict, Invalid, Locked, Unauthorized, Unconfirmed
+from televisit.domain.passwords import password_problem
 from televisit.domain.roles import PATIENT, ROLES, Actor
 from televisit.domain.timezones import is_zone
 from televisit.domain.validation import CONTROL_CHARACTERS, has_control_characters, is_email, normalize_email
-from televisit.models import ApiToken, Clinician, Patient, User
+from televisit.models import AccountToken, ApiToken, Clinician, Patient, User, UserSession
 
 # scrypt (Werkzeug's default, a memory-hard KDF). The test suite swaps in a cheap method for speed.
 HASH_METHOD = "scrypt"
 # A hash to compare against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+UNCONFIRMED = (
+    "Please confirm your email address first: follow the link in the email we sent when you signed up. "
+    "No email, or the link has expired? Use \u201cForgot your password?\u201d to get a new link."
+)
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, lower-cased: the list zxcvbn (Dropbox's strength estimator, MIT)
+    ships, drawn from leaked-password corpora. Loaded once per process, on first use."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
+
+
+def check_password(password: object, email: str) -> None:
+    """Invalid (field `password`, in plain words) unless `password` meets the policy for `email`."""
+    problem = password_problem(password, email, common_passwords())
+    if problem:
+        raise Invalid({"password": problem})
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a password."""
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def actor_of(user: User) -> Actor:
@@ -43,15 +71,19 @@ def create_user(
     name: str | None,
     now: datetime,
     timezone: str = "America/New_York",
+    confirmed: bool = True,
 ) -> User:
-    """Create a user; a patient user gets its own patient record, a clinician user links by email."""
+    """Create a user; a patient user gets its own patient record, a clinician user links by email.
+
+    `confirmed=False` (a patient's own sign-up): no sign-in until the emailed link confirms the address."""
     errors = {}
     if not is_email(email):
         errors["email"] = "not a valid email address"
     if role not in ROLES:
         errors["role"] = f"one of {', '.join(ROLES)}"
-    if not isinstance(password, str) or len(password) < 8:
-        errors["password"] = "at least 8 characters"
+    problem = password_problem(password, email if isinstance(email, str) else "", common_passwords())
+    if problem:
+        errors["password"] = problem
     if name is not None and has_control_characters(name):
         errors["name"] = CONTROL_CHARACTERS
     elif name is not None and len(name) > 120:
@@ -68,7 +100,8 @@ def create_user(
         name=name or email.split("@")[0],
         role=role,
         created_at=now,
-        password_hash=generate_password_hash(password, method=HASH_METHOD),
+        password_hash=hash_password(password),
+        confirmed_at=now if confirmed else None,
     )
     _link(session, user, timezone, now)
     session.add(user)
@@ -105,6 +138,8 @@ def authenticate(session: Session, email: object, password: object, *, now: date
         if user is not None:
             _count_failure(session, user, now, lockout)
         raise Unauthorized("Email or password is incorrect.")
+    if user.confirmed_at is None:  # only someone who knows the password learns this
+        raise Unconfirmed(UNCONFIRMED)
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
         session.commit()
@@ -138,10 +173,31 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     return user if user is not None and user.active and (user.session_epoch or 0) == int(epoch) else None
 
 
-def end_sessions(session: Session, user: User) -> None:
+def end_sessions(session: Session, user: User, *, now: datetime, reason: str = "signed_out") -> None:
     """Sign out everywhere: every session cookie issued to `user` so far stops working (tokens are kept)."""
-    session.execute(update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1))
+    _end_everything(session, user.id, now=now, reason=reason)
     session.commit()
+
+
+def _end_everything(session: Session, user_id: int, *, now: datetime, reason: str) -> None:
+    session.execute(update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
+    live = (UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    session.execute(update(UserSession).where(*live).values(ended_at=now, end_reason=reason))
+
+
+def set_password(session: Session, user: User, password: object, *, now: datetime) -> None:
+    """A new password (the policy applies): every session and API token of the account ends, the sign-in
+    lockout is cleared, outstanding emailed links die, and the address counts as confirmed (only its owner
+    could have followed the reset link). The caller commits."""
+    check_password(password, user.email)
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    user.confirmed_at = user.confirmed_at or now
+    _end_everything(session, user.id, now=now, reason="reset")
+    live = (ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    session.execute(update(ApiToken).where(*live).values(revoked_at=now))
+    unused = (AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    session.execute(update(AccountToken).where(*unused).values(used_at=now))
 
 
 def _digest(token: str) -> str:

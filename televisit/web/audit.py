@@ -55,6 +55,8 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "care.search": ("patient.read", "patient", None),
     "patient.profile": ("patient.profile", "patient", None),
     "patient.signup": ("patient.signup", "patient", None),
+    "account.confirm": ("user.confirm", "user", None),  # emailed links: when, from where, and the outcome
+    "account.reset": ("user.password_reset", "user", None),
     "waiting.patient_room": ("appointment.waiting_room", "appointment", "appointment_id"),
     # desk pages
     "scheduler.calendar": ("appointment.list", "appointment", None),
@@ -92,6 +94,7 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
 NOT_PATIENT_DATA = frozenset(
     {
         "static", "vendor.asset", "pages.index", "pages.login", "pages.logout", "pages.healthz", "pages.favicon",
+        "account.check_email", "account.forgot",
         "api.create_token", "api.revoke_token", "api.openapi_document", "api.list_slots",
         "api.list_locations", "api.create_location", "api.list_visit_types", "api.create_visit_type",
         "api.list_clinicians", "api.create_clinician", "api.get_clinician", "api.get_availability",

@@ -11,15 +11,16 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from televisit import clock
-from televisit.domain.errors import Locked, Unauthorized
+from televisit.domain.errors import Locked, Unauthorized, Unconfirmed
 from televisit.extensions import db
 from televisit.services import auth as auth_service
 from televisit.services import catalog
 from televisit.web.patient.account import after_sign_in
 from televisit.web.security import lockout_policy, signin_limited
+from televisit.web.sessions import sign_in
 
 bp = Blueprint("pages", __name__)
 
@@ -53,11 +54,10 @@ def login():
                 now=clock.now(),
                 lockout=lockout_policy(),
             )
-        except (Unauthorized, Locked) as exc:
+        except (Unauthorized, Locked, Unconfirmed) as exc:
             error, status, retry = exc.message, exc.status, getattr(exc, "retry_after", None)
         else:
-            session.clear()  # a fresh session at sign-in: nothing set before it carries over
-            login_user(user)
+            sign_in(user)  # a fresh session at sign-in: nothing set before it carries over
             return redirect(after_sign_in(user, request.args.get("next")))  # patients: their appointments
     resp = make_response(render_template("login.html", error=error, email=request.form.get("email", "")), status)
     if retry:
@@ -69,7 +69,7 @@ def login():
 def logout():
     """Sign out of every browser (old session cookies stop working); API tokens are separate (docs/security.md)."""
     if current_user.is_authenticated:
-        auth_service.end_sessions(db.session, current_user)
+        auth_service.end_sessions(db.session, current_user, now=clock.now())
         logout_user()
     session.clear()
     return redirect(url_for("pages.index"))

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room  # Socket.IO's, not the builtin
 from sqlalchemy.exc import OperationalError
 
 from televisit import clock
 from televisit.adapters.socket_emitter import NAMESPACE, web_emitter
-from televisit.domain.errors import DomainError, Invalid, Unauthorized
+from televisit.domain.errors import DomainError, Invalid, SessionExpired, Unauthorized
 from televisit.extensions import db
 from televisit.services.waiting_room import callers as access
 from televisit.services.waiting_room import line as room
 from televisit.services.waiting_room.callers import MAX_ID, Caller
 from televisit.services.waiting_room.state import Outcome
 from televisit.web import audit
+from televisit.web import sessions as page_sessions
 from televisit.web.heartbeat import Heartbeat
 from televisit.web.socket_guard import RESERVED_EVENTS, ChatThrottle, sent_by_client
 
@@ -68,8 +69,10 @@ def _authenticate(auth: object) -> Caller:
         return access.from_token(db.session, auth["token"], now=clock.now())
     if "join" in auth:
         return access.from_join(db.session, current_app.config["SECRET_KEY"], auth["join"], now=clock.now())
-    if current_user.is_authenticated:
-        return access.from_user(current_user)
+    if current_user.is_authenticated:  # only while its page session lasts (televisit/web/sessions.py)
+        return access.from_user(current_user, session.get(page_sessions.KEY))
+    if reason := page_sessions.expired_reason():
+        raise SessionExpired(page_sessions.ended_message(reason))
     raise Unauthorized("Sign in, or open the link in your reminder.")
 
 
@@ -125,6 +128,13 @@ class WaitingRoomNamespace(Namespace):
         self.callers.pop(sid, None)
         self._forget(sid)
 
+    def _signed_out(self, sid: str, reason: str) -> dict:
+        """The socket's page session ended: refuse this event, forget the socket, then disconnect it."""
+        self.callers.pop(sid, None)
+        self._forget(sid)
+        page_sessions.disconnect_soon(sid, NAMESPACE)  # once this refusal (the ack) is on its way
+        return error_ack(SessionExpired(page_sessions.ended_message(reason)))
+
     def _forget(self, sid: str) -> None:
         self._run(sid, lambda: Outcome({}, room.disconnected(db.session, sid, now=clock.now())))
 
@@ -148,6 +158,8 @@ class WaitingRoomNamespace(Namespace):
         caller = self.callers.get(sid)
         if caller is None:
             return error_ack(Unauthorized("This connection is not signed in."))
+        if caller.session_key is not None and (reason := page_sessions.socket_session_over(caller)):
+            return self._signed_out(sid, reason)
         ack = self._run(sid, lambda: use_case(Payload(data), caller, sid))
         if sid not in self.callers:  # the socket left while we worked: undo the presence just recorded
             self._forget(sid)

@@ -1,7 +1,9 @@
-"""Security headers on every response, sign-in throttling, and a request id for the audit trail (docs/security.md)."""
+"""Security headers on every response, sign-in and account-email throttling, and a request id for the audit trail
+(docs/security.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from functools import lru_cache
@@ -9,6 +11,7 @@ from functools import lru_cache
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 
+from televisit.domain.validation import normalize_email
 from televisit.extensions import limiter
 from televisit.services.auth import Lockout
 from televisit.web.log_masking import MaskSecrets, install, register_rules
@@ -16,6 +19,11 @@ from televisit.web.log_masking import MaskSecrets, install, register_rules
 REQUEST_ID_KEY = "televisit.request_id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 THROTTLED = "Too many sign-in attempts from your network. Please wait a minute and try again."
+ACCOUNT_THROTTLED = (
+    "We have had too many requests for this email address, or from your network. "
+    "Please check your inbox (and spam folder) for the email we sent, or wait a while and try again."
+)
+ACCOUNT_SCOPES = ("account-address", "account-client")
 
 
 @lru_cache(maxsize=64)
@@ -87,17 +95,55 @@ def signin_limited(view):
     return limited
 
 
+def _address_key() -> str:
+    """The address a sign-up or reset asks about, hashed (no email address in the limiter's storage)."""
+    address = normalize_email(request.form.get("email", ""))[:254]
+    return "address:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _sent(resp) -> bool:
+    """The request went through (the "check your email" redirect): it counts. A form sent back with a
+    mistake to correct costs nothing."""
+    return resp.status_code in (302, 303)
+
+
+# Sign-up and "forgot password" share two budgets: per address asked about (no inbox gets flooded) and per client.
+address_limit = limiter.shared_limit(
+    lambda: current_app.config.get("ACCOUNT_EMAIL_RATE_LIMIT", "5 per hour"),
+    scope="account-address",
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_sent,
+)
+client_limit = limiter.shared_limit(
+    lambda: current_app.config.get("ACCOUNT_CLIENT_RATE_LIMIT", "20 per hour"),
+    scope="account-client",
+    methods=["POST"],
+    deduct_when=_sent,
+)
+
+
+def account_email_limited(view):
+    """`view` (it emails an address someone typed) under the per-address and per-client budgets."""
+    limited = client_limit(address_limit(view))
+    _LIMITED_VIEWS.add(limited)
+    return limited
+
+
 @limiter.request_filter
 def _not_limited() -> bool:
     return current_app.view_functions.get(request.endpoint) not in _LIMITED_VIEWS
 
 
 def throttled(exc: RateLimitExceeded):
-    """429 with Retry-After: JSON on the API, the sign-in page with a friendly message elsewhere."""
+    """429 with Retry-After: JSON on the API, a friendly page elsewhere (the sign-in page for sign-in)."""
     retry = str(max(1, int(exc.limit.limit.get_expiry())))  # at most one window: the whole limit has reset by then
+    account = exc.limit.scope in ACCOUNT_SCOPES
     if request.path.startswith("/api/"):
         body = {"error": {"code": "rate_limited", "message": THROTTLED, "fields": {}}}
         resp = make_response(jsonify(body), 429)
+    elif account:
+        resp = make_response(render_template("account/throttled.html", message=ACCOUNT_THROTTLED), 429)
     else:
         resp = make_response(render_template("login.html", error=THROTTLED, email=""), 429)
     resp.headers["Retry-After"] = retry

@@ -30,6 +30,7 @@ from televisit.services.auth import actor_of
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.check import SlotRequest
 from tests import factories as f
+from tests.browser.account_support import confirm_and_sign_in
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import horizontal_overflow
 from tests.browser.patient_support import OKAFOR, VIEWPORTS, patients_fixture, program_fixture
@@ -153,7 +154,7 @@ def _outbox_row(page, email: str, kind: str):
     return rows.filter(has=page.locator("td:nth-child(4)", has_text=re.compile(f"^{kind}$")))
 
 
-def _red_flag_intake(page, email: str) -> None:
+def _red_flag_intake(page, email: str, server) -> None:
     """A new Ohio patient signs up and answers the intake with a red flag."""
     page.goto("/signup")
     expect(page.get_by_label("Your time zone")).to_have_value("America/New_York")  # guessed from the browser
@@ -162,6 +163,7 @@ def _red_flag_intake(page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Where you live").select_option(label="Ohio")
     page.get_by_role("button", name="Create account").click()
+    confirm_and_sign_in(page, server, email)  # issue 12: the address is confirmed by email first
     expect(page.get_by_role("heading", name="No visits yet")).to_be_visible()
     page.get_by_role("link", name="Find care").first.click()
     page.get_by_label("New consultation").check()
@@ -177,7 +179,7 @@ def test_a_video_visit_across_patient_scheduler_and_clinician(patients, pages, j
     # 1. The London patient books a video second opinion with Cleveland and sees both clocks.
     lou_email = f"lou-{size}@example.org"
     lou = patients.page(viewport, zone="Europe/London")
-    _sign_up_in_london(lou, lou_email)
+    _sign_up_in_london(lou, lou_email, server)
     confirmed = _book_in_london(lou)
     appointment_id = int(re.search(r"/appointments/(\d+)$", lou.url)[1])
     booked = _start_of(journey, appointment_id)
@@ -240,7 +242,7 @@ def test_a_video_visit_across_patient_scheduler_and_clinician(patients, pages, j
     # 4. A red flag in another new patient's intake: the urgent page, then the schedulers' urgent queue.
     rita_email = f"rita-{size}@example.org"
     rita = patients.page(viewport, zone="America/New_York")
-    _red_flag_intake(rita, rita_email)
+    _red_flag_intake(rita, rita_email, server)
     expect(rita.get_by_role("heading", name="Please seek emergency care now")).to_be_visible()
     expect(rita.get_by_role("alert")).to_contain_text("new loss of bladder or bowel control")
     expect(rita.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")

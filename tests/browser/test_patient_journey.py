@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from televisit.extensions import db
 from televisit.services.patients.intake import urgent_queue
+from tests.browser.account_support import confirm_and_sign_in
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import horizontal_overflow
 from tests.browser.patient_support import RED_FLAG_PATIENT, VIEWPORTS, patients_fixture, program_fixture
@@ -37,7 +38,7 @@ def _check(page) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"patient-{name}-{width}.png"), full_page=True)
 
 
-def _sign_up_in_london(page, email: str) -> None:
+def _sign_up_in_london(page, email: str, server) -> None:
     page.goto("/signup")
     expect(page.get_by_label("Your time zone")).to_have_value("Europe/London")  # guessed from the browser
     expect(page.get_by_label("Where you live")).to_have_value("GB")
@@ -49,6 +50,7 @@ def _sign_up_in_london(page, email: str) -> None:
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    confirm_and_sign_in(page, server, email)  # issue 12: the address is confirmed by email first
     expect(page.get_by_role("heading", name="No visits yet")).to_be_visible()
     _check(page)
 
@@ -67,9 +69,9 @@ def _intake(page, *, urgent: str) -> None:
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_a_london_patient_books_a_video_second_opinion_with_a_cleveland_surgeon(patients, size):
+def test_a_london_patient_books_a_video_second_opinion_with_a_cleveland_surgeon(patients, program, size):
     page = patients.page(VIEWPORTS[size], zone="Europe/London")
-    _sign_up_in_london(page, f"lou-{size}@example.org")
+    _sign_up_in_london(page, f"lou-{size}@example.org", program.server)
     page.get_by_role("link", name="Find care").first.click()
     page.get_by_label("Second opinion").check()
     page.get_by_label("Video visit", exact=True).check()

@@ -43,6 +43,13 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("pages.logout", "POST"): PUBLIC,
     ("patient.signup", "GET"): PUBLIC,
     ("patient.signup", "POST"): PUBLIC,
+    # Account links carry their token in the query (or form): tests/integration/test_hardening_accounts.py
+    ("account.check_email", "GET"): PUBLIC,
+    ("account.confirm", "GET"): PUBLIC,
+    ("account.forgot", "GET"): PUBLIC,
+    ("account.forgot", "POST"): PUBLIC,
+    ("account.reset", "GET"): PUBLIC,
+    ("account.reset", "POST"): PUBLIC,
     ("static", "GET"): PUBLIC,
     ("vendor.asset", "GET"): PUBLIC,
     ("api.create_token", "POST"): PUBLIC,

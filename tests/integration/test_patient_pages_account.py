@@ -9,7 +9,7 @@ from sqlalchemy import select
 from televisit.extensions import db
 from televisit.models import Patient, User
 from tests import factories as f
-from tests.support.patient_world import html, text_of
+from tests.support.patient_world import html
 
 SIGNUP = {
     "name": "Lou London",
@@ -29,18 +29,19 @@ def _patient(email: str) -> Patient:
     return user.patient
 
 
-def test_signup_creates_a_signed_in_patient_with_their_zone_region_and_preferences(client):
+def test_signup_creates_an_unconfirmed_patient_with_their_zone_region_and_preferences(client):
+    """Issue 12 item 2 changed this: sign-up no longer signs in; the address is confirmed by email first
+    (the whole flow: tests/integration/test_hardening_accounts.py)."""
     page = html(client.get("/signup"))
     assert 'name="csrf_token"' in page and 'for="timezone"' in page and "data-guess-zone" in page
     assert '<option value="US-OH">Ohio</option>' in page and '<option value="GB">United Kingdom</option>' in page
     r = client.post("/signup", data=SIGNUP)
-    assert r.status_code == 302 and r.headers["Location"] == "/appointments"
+    assert r.status_code == 302 and r.headers["Location"] == "/account/check-email?after=signup"
     p = _patient("lou@example.org")
     assert (p.name, p.timezone, p.region, p.phone) == ("Lou London", "Europe/London", "GB", "+447700900123")
     assert p.sms_opt_in and p.email_opt_in
-    page = text_of(html(client.get("/appointments")))
-    assert "Welcome! Your account is ready." in page and "No visits yet" in page and "Find care" in page
-    assert "Lou London (patient)" in page and "My appointments" in page
+    assert "Check your email" in html(client.get(r.headers["Location"]))
+    assert client.get("/appointments").headers["Location"].startswith("/login")  # not signed in
 
 
 def test_signup_shows_each_problem_next_to_its_field_and_focuses_the_first(client):
@@ -57,12 +58,14 @@ def test_signup_shows_each_problem_next_to_its_field_and_focuses_the_first(clien
     assert db.session.scalars(select(User)).first() is None
 
 
-def test_signup_refuses_sms_without_a_phone_and_a_taken_email(client):
+def test_signup_refuses_sms_without_a_phone_and_answers_a_taken_email_like_a_new_one(client):
+    """Issue 12 item 2 changed the second half: a taken email gets the same answer as a new one."""
     page = html(client.post("/signup", data={**SIGNUP, "phone": ""}), 422)
     assert "Add a mobile number to get text messages" in page
     f.user("lou@example.org", "patient")
-    page = html(client.post("/signup", data=SIGNUP), 422)
-    assert "An account with this email already exists" in page
+    r = client.post("/signup", data=SIGNUP)
+    assert r.status_code == 302 and r.headers["Location"] == "/account/check-email?after=signup"
+    assert "already exists" not in html(client.get(r.headers["Location"]))
 
 
 def test_sign_in_sends_patients_to_their_appointments_and_staff_home(client):

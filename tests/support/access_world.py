@@ -109,9 +109,15 @@ def _secret() -> str:
 
 
 def page_client(app, user):
-    """A test client signed in with the session cookie as `user` (None: anonymous)."""
+    """A test client signed in with the session cookie as `user` (None: anonymous), its session on the server."""
+    from televisit import clock
+    from televisit.extensions import db
+    from televisit.services import sessions
+    from televisit.web.sessions import KEY
+
     client = app.test_client()
     if user is not None:
+        key = sessions.start(db.session, user, now=clock.now())
         with client.session_transaction() as s:
-            s["_user_id"], s["_fresh"] = user.get_id(), True
+            s["_user_id"], s["_fresh"], s[KEY] = user.get_id(), True, key
     return client

@@ -24,6 +24,7 @@ from televisit.adapters.factory import email_sender, sms_sender
 from televisit.domain import appointments as st
 from televisit.models import Appointment, Clinician, OutboxMessage, PhoneState, VisitType
 from televisit.services import outbox as ob
+from televisit.services.messaging import account_mail
 from televisit.services.messaging.messages import Settings, build_appointment_message
 
 log = logging.getLogger(__name__)
@@ -96,12 +97,16 @@ def _wanted(rule: str, sequence: int, appt) -> bool:
 
 
 def _still_wanted(session: Session, msg: OutboxMessage) -> bool:
+    if account_mail.is_account(msg):  # a link already used, or expired while the jobs were down: withdrawn
+        return account_mail.wanted(session, msg)
     return msg.appointment_id is None or _wanted(msg.rule, msg.sequence, session.get(Appointment, msg.appointment_id))
 
 
 def _outgoing(session: Session, settings: Settings, msg: OutboxMessage):
     if msg.appointment_id is not None:
         return build_appointment_message(session, settings, msg, session.get(Appointment, msg.appointment_id))
+    if account_mail.is_account(msg):
+        return account_mail.build(session, settings, msg)
     from televisit.services.messaging.waitlist import build_offer_message
 
     return build_offer_message(session, settings, msg)

@@ -20,11 +20,13 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger one is not an id
 
 @dataclass(frozen=True)
 class Caller:
-    """A connection's identity; a join link acts only on its appointment at the sequence it was sent for."""
+    """A connection's identity; a join link acts only on its appointment at the sequence it was sent for.
+    `session_key`: the page session a cookie-authenticated socket rides on (checked at every event)."""
 
     actor: Actor
     appointment_id: int | None = None
     sequence: int | None = None
+    session_key: str | None = None
 
     @property
     def user_id(self) -> int | None:
@@ -32,9 +34,9 @@ class Caller:
         return self.actor.user_id or None
 
 
-def from_user(user) -> Caller:
-    """A caller signed in with the session cookie."""
-    return Caller(actor_of(user))
+def from_user(user, session_key: str | None = None) -> Caller:
+    """A caller signed in with the session cookie (its server-side session's key)."""
+    return Caller(actor_of(user), session_key=session_key)
 
 
 def from_token(session: Session, token: object, *, now: datetime) -> Caller:

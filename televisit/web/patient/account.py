@@ -8,11 +8,12 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from televisit import clock
-from televisit.domain.errors import Conflict, Forbidden
+from televisit.domain.errors import Forbidden, Invalid
+from televisit.domain.passwords import HINT
 from televisit.domain.patient_input import COMMON_ZONES, DEFAULT_ZONE, other_zones, parse_contact, parse_signup
 from televisit.domain.regions import CHOICES as REGIONS
 from televisit.domain.roles import PATIENT, Actor
@@ -21,6 +22,7 @@ from televisit.models import Patient
 from televisit.services.patients import account as patient_account
 from televisit.services.patients.records import get_patient
 from televisit.web.auth import current_actor
+from televisit.web.security import account_email_limited
 
 bp = Blueprint("patient", __name__)
 
@@ -65,10 +67,12 @@ def zone_choices() -> dict:
 
 
 def _form_page(template: str, errors: dict, status: int = 200, **ctx):
+    ctx.setdefault("password_hint", HINT)
     return render_template(template, errors=errors, zones=zone_choices(), regions=REGIONS, **ctx), status
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@account_email_limited
 def signup():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(after_sign_in(current_user))
@@ -78,16 +82,12 @@ def signup():
         return _form_page("patient/signup.html", {}, form=defaults, guess=True)
     data, errors = parse_signup(form)
     if data is not None:
-        try:
-            user = patient_account.sign_up(db.session, data, now=clock.now())
-        except Conflict:
-            db.session.rollback()
-            errors = {"email": "An account with this email already exists. Sign in instead, or use another email."}
+        try:  # the same answer whether or not the address has an account: only its inbox learns which
+            patient_account.sign_up(db.session, data, now=clock.now())
+        except Invalid as exc:  # the password policy, checked before the address is looked up
+            errors = exc.fields
         else:
-            session.clear()
-            login_user(user)
-            flash("Welcome! Your account is ready. Find care to book your first visit.")
-            return redirect(url_for("visits.appointments"))
+            return redirect(url_for("account.check_email", after="signup"))
     return _form_page("patient/signup.html", errors, 422, form=form, guess=not form.get("timezone"))
 
 

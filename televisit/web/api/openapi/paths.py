@@ -172,7 +172,7 @@ def _people() -> dict:
         "/auth/token": {
             "post": operation(
                 "Sign in for a bearer token",
-                {**ok(200, token_out), **errors(400, 401, 422, 429)},
+                {**ok(200, token_out), **errors(400, 401, 403, 422, 429)},  # 403 unconfirmed: sign-up not confirmed yet
                 body=json_body(token_in),
                 secured=False,
                 tag="auth",
