@@ -35,6 +35,12 @@ CHECK_EMAIL = "/account/check-email?after="
 CARE_WORDS = re.compile(r"\b(visits?|appointments?|clinic\w*|doctor|dr\.|spine|tumou?rs?|care|diagnos\w*)\b", re.I)
 
 
+@pytest.fixture(autouse=True)
+def _dev_outbox(app):
+    """These tests read the emails at /dev/outbox, which the test config keeps off unless a test asks."""
+    app.config["DEV_OUTBOX"] = True
+
+
 def _fresh(client, method: str, path: str, **kw):
     """One request in its own app context (a fresh `g`), the test's transaction ended first (SQLite)."""
     db.session.commit()
