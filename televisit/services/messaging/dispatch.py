@@ -5,6 +5,9 @@ and sending -> unconfirmed when a send timed out after the request left: such a 
 provider's status callback or, after a grace period, by asking the provider whether it went out;
 only when it did not is it sent again. A row left in `sending` by a crash (kill -9) is reconciled
 the same way once its lease has expired (see `reconcile.py`).
+
+A claimed row that is no longer true or timely (its visit moved, or it fell due while the jobs process was
+down and its time has passed: domain/lateness.py) is withdrawn with its reason, never sent.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from sqlalchemy.orm import Session
 from televisit.adapters.base import OutgoingEmail, OutgoingSMS, Permanent, Transient, Unknown
 from televisit.adapters.factory import email_sender, sms_sender
 from televisit.domain import appointments as st
+from televisit.domain import lateness
 from televisit.models import Appointment, Clinician, OutboxMessage, PhoneState, VisitType
 from televisit.services import outbox as ob
 from televisit.services.messaging.messages import Settings, build_appointment_message
+from televisit.services.messaging.timely import facts_for
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -95,10 +100,6 @@ def _wanted(rule: str, sequence: int, appt) -> bool:
     return appt is not None and appt.sequence == sequence and appt.status in _wanted_statuses(rule)
 
 
-def _still_wanted(session: Session, msg: OutboxMessage) -> bool:
-    return msg.appointment_id is None or _wanted(msg.rule, msg.sequence, session.get(Appointment, msg.appointment_id))
-
-
 def _outgoing(session: Session, settings: Settings, msg: OutboxMessage):
     if msg.appointment_id is not None:
         return build_appointment_message(session, settings, msg, session.get(Appointment, msg.appointment_id))
@@ -125,6 +126,7 @@ class Ready:
     appointment_id: int | None
     sequence: int
     rule: str
+    send_by: lateness.Deadline | None = None  # no longer worth sending from then on
 
 
 def _ours(lease: tuple[str, datetime] | None):
@@ -135,35 +137,50 @@ def _ours(lease: tuple[str, datetime] | None):
     return conds
 
 
-def _prepare_one(session: Session, settings: Settings, msg: OutboxMessage) -> tuple[str | None, object]:
-    """Check and render one claimed row and record its text: (None, outgoing) or (final status, None)."""
-    if not _still_wanted(session, msg):
-        msg.status = ob.WITHDRAWN
-        return msg.status, None
+def _withdraw(msg: OutboxMessage, reason: str) -> tuple[str, None, None]:
+    msg.status, msg.withdrawn_reason = ob.WITHDRAWN, reason
+    return msg.status, None, None
+
+
+def _prepare_one(session: Session, settings: Settings, msg: OutboxMessage, now: datetime):
+    """Check and render one claimed row and record its text: (None, outgoing, its deadline) or (final status,
+    None, None). A row whose visit changed, or that is no longer timely at `now`, is withdrawn with its reason."""
+    appt = session.get(Appointment, msg.appointment_id) if msg.appointment_id is not None else None
+    if msg.appointment_id is not None and not _wanted(msg.rule, msg.sequence, appt):
+        return _withdraw(msg, lateness.VISIT_CHANGED)
+    facts = facts_for(session, msg, appt)
+    reason = lateness.withdraw_reason(facts, now)
+    if reason is not None:
+        return _withdraw(msg, reason)
     out = _outgoing(session, settings, msg)
     if out is None or not out.to:
         msg.status, msg.last_error = ob.SKIPPED, "no address"
-        return msg.status, None
+        return msg.status, None, None
     _record(msg, out)
-    return None, out
+    return None, out, lateness.deadline(facts)
 
 
 def prepare(
-    session: Session, ids: list[int], settings: Settings, *, lease: tuple[str, datetime] | None = None
+    session: Session,
+    ids: list[int],
+    settings: Settings,
+    *,
+    now: datetime,
+    lease: tuple[str, datetime] | None = None,
 ) -> tuple[list[Ready], dict[str, int]]:
     """Render claimed rows and put what will be sent on record, in one transaction (rows, visits and
-    reference data loaded once for the batch). A crash after it leaves each row's exact text for
-    reconcile to look for at the provider."""
+    reference data loaded once for the batch); rows no longer timely at `now` are withdrawn. A crash after
+    it leaves each row's exact text for reconcile to look for at the provider."""
     rows = {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids), *_ours(lease)))}
     _held = _load_visits(session, {m.appointment_id for m in rows.values() if m.appointment_id is not None})
     ready, counts = [], {}
     for msg_id in ids:
         msg = rows.get(msg_id)
-        outcome, out = ("gone", None) if msg is None else _prepare_one(session, settings, msg)
+        outcome, out, send_by = ("gone", None, None) if msg is None else _prepare_one(session, settings, msg, now)
         if out is None:
             counts[outcome] = counts.get(outcome, 0) + 1
         else:
-            ready.append(Ready(msg.id, out, msg.appointment_id, msg.sequence, msg.rule))
+            ready.append(Ready(msg.id, out, msg.appointment_id, msg.sequence, msg.rule, send_by))
     session.commit()
     return ready, counts
 
@@ -236,7 +253,7 @@ def _last_checks(session: Session, item: Ready, now: datetime, lease: tuple[str,
         ).first()
         if not _wanted(item.rule, item.sequence, visit):
             msg = session.get(OutboxMessage, item.id)
-            msg.status = outcome = ob.WITHDRAWN
+            outcome, _, _ = _withdraw(msg, lateness.VISIT_CHANGED)
     if outcome is None and isinstance(item.out, OutgoingSMS):
         phone = PhoneState.__table__.c
         state = session.execute(select(phone.opted_out, phone.invalid).where(phone.phone == item.out.to)).first()
@@ -260,7 +277,21 @@ def send_ready(
     """
     if isinstance(item.out, OutgoingSMS):
         senders.pace_sms()  # before the last checks: a paced wait must not widen the gap after them
-    return _last_checks(session, item, now, lease) or _deliver(session, item.id, item.out, senders, now=now)
+    late = _too_late(session, item, now, lease)
+    return late or _last_checks(session, item, now, lease) or _deliver(session, item.id, item.out, senders, now=now)
+
+
+def _too_late(session: Session, item: Ready, now: datetime, lease: tuple[str, datetime] | None) -> str | None:
+    """Withdraw a prepared row whose deadline passed while its batch was being sent (if it is still ours)."""
+    if item.send_by is None or now < item.send_by.at:
+        return None
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item.id, *_ours(lease))
+        .values(status=ob.WITHDRAWN, withdrawn_reason=item.send_by.reason)
+    )
+    session.commit()
+    return ob.WITHDRAWN if result.rowcount == 1 else "gone"
 
 
 def send_one(
@@ -273,7 +304,7 @@ def send_one(
     lease: tuple[str, datetime] | None = None,
 ) -> str:
     """Prepare and send one claimed row; returns its final status for this attempt."""
-    ready, counts = prepare(session, [msg_id], settings, lease=lease)
+    ready, counts = prepare(session, [msg_id], settings, now=now, lease=lease)
     if not ready:
         return next(iter(counts))
     return send_ready(session, ready[0], senders, now=now, lease=lease)
@@ -396,7 +427,7 @@ def dispatch_batch(
     if not ids:
         return {}
     lease = (worker, now)
-    ready, counts = _prepare_safely(session, ids, settings, lease=lease)
+    ready, counts = _prepare_safely(session, ids, settings, now=now, lease=lease)
     for n, item in enumerate(ready):
         if stop and stop():
             counts["released"] = _release(session, [r.id for r in ready[n:]], worker, now)
