@@ -8,6 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
+import phonenumbers
+
 INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -48,6 +50,40 @@ def _positive(name: str, default: int) -> int:
     return value
 
 
+# Demo urgent lines (US: a 555 number; UK: Ofcom's range for drama), used when neither variable is set.
+DEMO_URGENT_PHONES = {"US": "+1 216 555 0199", "GB": "+44 20 7946 0999"}
+
+
+def _urgent_phones(raw: str | None, *, demo: bool) -> dict[str, str]:
+    """TELEVISIT_URGENT_PHONES: a JSON object from a country (`US`, `GB`) or region (`US-FL`) to a phone number
+    (international form, or national form of the key's country). Unset: the demo lines, unless the older
+    single TELEVISIT_URGENT_PHONE is set (then that one number, everywhere, as before)."""
+    if raw is None:
+        return dict(DEMO_URGENT_PHONES) if demo else {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ConfigError(f"TELEVISIT_URGENT_PHONES must be a JSON object such as {json.dumps(DEMO_URGENT_PHONES)}")
+    return dict(_urgent_line(key, number) for key, number in value.items())
+
+
+def _urgent_line(key: object, number: object) -> tuple[str, str]:
+    """One entry of TELEVISIT_URGENT_PHONES, checked: (upper-case code, number)."""
+    code = str(key).strip().upper()
+    country = code.split("-", 1)[0]
+    if not (len(country) == 2 and country.isascii() and country.isalpha() and len(code) <= 8):
+        raise ConfigError(f"TELEVISIT_URGENT_PHONES: {key!r} is not a country (US, GB) or region (US-FL) code")
+    try:
+        ok = isinstance(number, str) and phonenumbers.is_possible_number(phonenumbers.parse(number, country))
+    except phonenumbers.NumberParseException:
+        ok = False
+    if not ok:
+        raise ConfigError(f"TELEVISIT_URGENT_PHONES: {number!r} (for {key}) is not a phone number")
+    return code, number
+
+
 def _json_list(raw: str | None, name: str) -> list:
     try:
         value = json.loads(raw or "[]")
@@ -85,8 +121,12 @@ class BaseConfig:
         self.SMTP_STARTTLS = (_env("SMTP_STARTTLS", "false") or "").lower() in ("1", "true", "yes")
         self.MAIL_FROM = _env("MAIL_FROM", "Televisit <no-reply@televisit.local>")
         self.ORG_NAME = _env("TELEVISIT_ORG_NAME", "Televisit Health")
-        # The clinic's urgent line, shown when an intake raises red flags (a demo number by default).
-        self.URGENT_PHONE = _env("TELEVISIT_URGENT_PHONE", "+1 216 555 0199")
+        # The clinic's urgent lines, shown when an intake raises red flags: by the patient's country or region
+        # (TELEVISIT_URGENT_PHONES), else the single catch-all number (demo numbers by default).
+        self.URGENT_PHONE = _env("TELEVISIT_URGENT_PHONE", DEMO_URGENT_PHONES["US"])
+        self.URGENT_PHONES = _urgent_phones(
+            _env("TELEVISIT_URGENT_PHONES"), demo=_env("TELEVISIT_URGENT_PHONE") is None
+        )
         self.TWILIO_RATE_PER_SECOND = float(_env("TWILIO_RATE_PER_SECOND", "10") or 10)
         self.TWILIO_TIMEOUT_SECONDS = float(_env("TWILIO_TIMEOUT_SECONDS", "10") or 10)
         # WebRTC ICE servers for the video visit, as a JSON list of RTCIceServer objects, e.g.

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
+from televisit.domain.emergency import country_of, emergency_for
 from televisit.domain.regions import CHOICES as REGION_CHOICES
 from televisit.domain.timezones import is_zone
 from televisit.domain.validation import has_control_characters, is_e164, is_email
@@ -99,4 +100,4 @@ def parse_signup(form: Mapping) -> tuple[SignUp | None, dict[str, str]]:
 
 def emergency_number(region: str | None) -> str:
     """The emergency number where the patient lives: 999 in the UK, else 911."""
-    return "999" if (region or "").startswith("GB") else "911"
+    return emergency_for(country_of(region)).number

@@ -5,7 +5,15 @@ from televisit.models.audit import AuditEvent
 from televisit.models.base import Base, UTCDateTime
 from televisit.models.catalog import AvailabilityRule, Clinician, Location, TimeOff, VisitType
 from televisit.models.intake import Intake, UrgentCase
-from televisit.models.messaging import CalendarFeed, FreedSlot, OutboxMessage, PhoneState, SlotOffer, WaitlistEntry
+from televisit.models.messaging import (
+    CalendarFeed,
+    FreedSlot,
+    OutboxMessage,
+    PhoneState,
+    SlotOffer,
+    TwilioReceipt,
+    WaitlistEntry,
+)
 from televisit.models.people import AccountToken, ApiToken, Patient, User, UserSession
 from televisit.models.waiting import ClinicianPresence, SocketPresence, WaitingMessage, WebProcess
 
@@ -28,6 +36,7 @@ __all__ = [
     "SlotOffer",
     "SocketPresence",
     "TimeOff",
+    "TwilioReceipt",
     "UrgentCase",
     "User",
     "UserSession",

@@ -13,7 +13,8 @@ from televisit.models.base import Base, UTCDateTime
 class OutboxMessage(Base):
     """One message to one address. `key` is unique: (appointment, rule, channel, appointment sequence).
 
-    status: pending -> sending -> sent | failed; or withdrawn (visit moved/cancelled) / skipped (opted out).
+    status: pending -> sending -> sent | failed; or withdrawn (visit moved/cancelled, or no longer timely:
+    `withdrawn_reason` says which) / skipped (opted out).
     """
 
     __tablename__ = "outbox_messages"
@@ -34,6 +35,7 @@ class OutboxMessage(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     provider_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(120), nullable=True)
     to_address: Mapped[str | None] = mapped_column(String(254), nullable=True)
     subject: Mapped[str | None] = mapped_column(String(200), nullable=True)
     body_text: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -54,6 +56,16 @@ class PhoneState(Base):
     invalid: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(String(120), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TwilioReceipt(Base):
+    """A Twilio webhook already acted on: (MessageSid, event), event `inbound` for a reply or the delivery
+    status of a status callback. The primary key makes a replay (or a concurrent second delivery) a no-op."""
+
+    __tablename__ = "twilio_receipts"
+    message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event: Mapped[str] = mapped_column(String(24), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class CalendarFeed(Base):

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from televisit.domain import reminders
+from televisit.domain import lateness, reminders
 from televisit.domain.timezones import get_zone
 from televisit.models import Appointment, Location, OutboxMessage, Patient, PhoneState, VisitType
 
@@ -167,12 +167,12 @@ def _plan(
 _INSERT = insert(OutboxMessage.__table__)
 
 
-def withdraw_pending(session: Session, appointment_id: int) -> int:
-    """Withdraw every message of the appointment not yet sent; returns how many."""
+def withdraw_pending(session: Session, appointment_id: int, reason: str = lateness.VISIT_CHANGED) -> int:
+    """Withdraw every message of the appointment not yet sent, recording `reason`; returns how many."""
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.appointment_id == appointment_id, OutboxMessage.status == PENDING)
-        .values(status=WITHDRAWN)
+        .values(status=WITHDRAWN, withdrawn_reason=reason)
     )
     return result.rowcount or 0
 
@@ -193,11 +193,11 @@ def on_booked(
 
 def on_moved(session: Session, appt: Appointment, *, now: datetime) -> None:
     """Withdraw what was pending for the old time; tell the new time; plan its reminders."""
-    withdraw_pending(session, appt.id)
+    withdraw_pending(session, appt.id, lateness.VISIT_MOVED)
     _plan(session, appt, "moved", now)
 
 
 def on_cancelled(session: Session, appt: Appointment, *, now: datetime) -> None:
     """Withdraw pending reminders; send the cancellation (email with METHOD:CANCEL, SMS)."""
-    withdraw_pending(session, appt.id)
+    withdraw_pending(session, appt.id, lateness.VISIT_CANCELLED)
     _plan(session, appt, "cancelled", now, remind=False)

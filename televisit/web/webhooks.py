@@ -1,4 +1,5 @@
-"""Twilio webhooks: inbound SMS replies and delivery status, both signature-checked."""
+"""Twilio webhooks: inbound SMS replies and delivery status, both signature-checked, each acted on once
+(a replay with the same MessageSid is answered and ignored: services/messaging/receipts.py)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ def inbound_sms():
     phone = request.form.get("From", "")
     if not is_e164(phone):  # not a phone number (Twilio only sends E.164 here): nothing to look up or record
         return twiml(replies.help_text(cfg["ORG_NAME"]))
-    answer = replies.handle(
+    answer = replies.handle_once(
         db.session,
+        _plain(request.form.get("MessageSid", ""), 64),
         phone,
         request.form.get("Body", ""),
         now=clock.now(),
@@ -63,7 +65,7 @@ def inbound_sms():
         public_url=cfg["PUBLIC_URL"],
         secret=cfg["SECRET_KEY"],
     )
-    return twiml(answer)
+    return twiml(answer)  # a replay: an empty answer (a reply may hold a link meant for the phone, not the caller)
 
 
 @bp.post("/status")
@@ -71,7 +73,7 @@ def delivery_status():
     require_signature()
     msg_id = _number(request.args.get("o", ""), 11)
     if msg_id is not None:
-        reconcile.status_callback(
+        reconcile.status_callback_once(
             db.session,
             msg_id,
             _plain(request.form.get("MessageSid", ""), 64),

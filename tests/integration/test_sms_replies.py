@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -20,7 +21,8 @@ HELP_MARKS = ("Televisit Health", "reply C", "R for a link", "STOP")
 
 def reply(messaging, body: str, from_: str = UK_PHONE) -> str | None:
     """Text `body` to us from `from_`; returns the one <Message> of the TwiML answer, or None."""
-    params = {"From": from_, "To": "+15005550006", "Body": body, "MessageSid": "SM" + "3" * 32}
+    # every text has its own MessageSid (a repeated one is a replay, answered and ignored)
+    params = {"From": from_, "To": "+15005550006", "Body": body, "MessageSid": "SM" + uuid.uuid4().hex}
     url = messaging.app.config["PUBLIC_URL"] + INBOUND
     signature = RequestValidator(messaging.twilio.auth_token).compute_signature(url, params)
     r = messaging.client.post(INBOUND, data=params, headers={"X-Twilio-Signature": signature})

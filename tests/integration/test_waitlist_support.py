@@ -9,6 +9,7 @@ the local SMTP server received.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -170,7 +171,8 @@ class World:
 
     def reply(self, key: str, body: str):
         """An inbound SMS from `key`, signed the way Twilio signs it."""
-        params = {"From": self.people[key].phone, "To": "+15005550006", "Body": body, "MessageSid": "SMin"}
+        sid = "SM" + uuid.uuid4().hex  # every text its own MessageSid: a repeated one is a replay, ignored
+        params = {"From": self.people[key].phone, "To": "+15005550006", "Body": body, "MessageSid": sid}
         url = self.m.app.config["PUBLIC_URL"] + "/webhooks/twilio/sms"
         sig = RequestValidator(self.m.twilio.auth_token).compute_signature(url, params)
         return self.m.client.post("/webhooks/twilio/sms", data=params, headers={"X-Twilio-Signature": sig})

@@ -5,6 +5,9 @@ and sending -> unconfirmed when a send timed out after the request left: such a 
 provider's status callback or, after a grace period, by asking the provider whether it went out;
 only when it did not is it sent again. A row left in `sending` by a crash (kill -9) is reconciled
 the same way once its lease has expired (see `reconcile.py`).
+
+A claimed row that is no longer true or timely (its visit moved, or it fell due while the jobs process was
+down and its time has passed: domain/lateness.py) is withdrawn with its reason, never sent.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from sqlalchemy.orm import Session
 from televisit.adapters.base import OutgoingEmail, OutgoingSMS, Permanent, Transient, Unknown
 from televisit.adapters.factory import email_sender, sms_sender
 from televisit.domain import appointments as st
+from televisit.domain import lateness
 from televisit.models import Appointment, Clinician, OutboxMessage, PhoneState, VisitType
 from televisit.services import outbox as ob
 from televisit.services.messaging import account_mail
 from televisit.services.messaging.messages import Settings, build_appointment_message
+from televisit.services.messaging.timely import facts_for
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -86,6 +91,9 @@ def claim(session: Session, *, now: datetime, worker: str, limit: int) -> list[i
     return ids
 
 
+ACCOUNT_LINK_GONE = "its link was used or had expired"
+
+
 def _wanted_statuses(rule: str) -> tuple[str, ...]:
     """The visit states in which a message of `rule` may still go out."""
     return (st.CANCELLED,) if rule.startswith("cancelled") else (st.BOOKED, st.CHECKED_IN)
@@ -94,12 +102,6 @@ def _wanted_statuses(rule: str) -> tuple[str, ...]:
 def _wanted(rule: str, sequence: int, appt) -> bool:
     """A reminder for a visit that has since moved or been cancelled must not go out."""
     return appt is not None and appt.sequence == sequence and appt.status in _wanted_statuses(rule)
-
-
-def _still_wanted(session: Session, msg: OutboxMessage) -> bool:
-    if account_mail.is_account(msg):  # a link already used, or expired while the jobs were down: withdrawn
-        return account_mail.wanted(session, msg)
-    return msg.appointment_id is None or _wanted(msg.rule, msg.sequence, session.get(Appointment, msg.appointment_id))
 
 
 def _outgoing(session: Session, settings: Settings, msg: OutboxMessage):
@@ -130,6 +132,7 @@ class Ready:
     appointment_id: int | None
     sequence: int
     rule: str
+    send_by: lateness.Deadline | None = None  # no longer worth sending from then on
 
 
 def _ours(lease: tuple[str, datetime] | None):
@@ -140,35 +143,52 @@ def _ours(lease: tuple[str, datetime] | None):
     return conds
 
 
-def _prepare_one(session: Session, settings: Settings, msg: OutboxMessage) -> tuple[str | None, object]:
-    """Check and render one claimed row and record its text: (None, outgoing) or (final status, None)."""
-    if not _still_wanted(session, msg):
-        msg.status = ob.WITHDRAWN
-        return msg.status, None
+def _withdraw(msg: OutboxMessage, reason: str) -> tuple[str, None, None]:
+    msg.status, msg.withdrawn_reason = ob.WITHDRAWN, reason
+    return msg.status, None, None
+
+
+def _prepare_one(session: Session, settings: Settings, msg: OutboxMessage, now: datetime):
+    """Check and render one claimed row and record its text: (None, outgoing, its deadline) or (final status,
+    None, None). A row whose visit changed, or that is no longer timely at `now`, is withdrawn with its reason."""
+    if account_mail.is_account(msg) and not account_mail.wanted(session, msg):
+        return _withdraw(msg, ACCOUNT_LINK_GONE)  # its link was used, or expired while the jobs were down
+    appt = session.get(Appointment, msg.appointment_id) if msg.appointment_id is not None else None
+    if msg.appointment_id is not None and not _wanted(msg.rule, msg.sequence, appt):
+        return _withdraw(msg, lateness.VISIT_CHANGED)
+    facts = facts_for(session, msg, appt)
+    reason = lateness.withdraw_reason(facts, now)
+    if reason is not None:
+        return _withdraw(msg, reason)
     out = _outgoing(session, settings, msg)
     if out is None or not out.to:
         msg.status, msg.last_error = ob.SKIPPED, "no address"
-        return msg.status, None
+        return msg.status, None, None
     _record(msg, out)
-    return None, out
+    return None, out, lateness.deadline(facts)
 
 
 def prepare(
-    session: Session, ids: list[int], settings: Settings, *, lease: tuple[str, datetime] | None = None
+    session: Session,
+    ids: list[int],
+    settings: Settings,
+    *,
+    now: datetime,
+    lease: tuple[str, datetime] | None = None,
 ) -> tuple[list[Ready], dict[str, int]]:
     """Render claimed rows and put what will be sent on record, in one transaction (rows, visits and
-    reference data loaded once for the batch). A crash after it leaves each row's exact text for
-    reconcile to look for at the provider."""
+    reference data loaded once for the batch); rows no longer timely at `now` are withdrawn. A crash after
+    it leaves each row's exact text for reconcile to look for at the provider."""
     rows = {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids), *_ours(lease)))}
     _held = _load_visits(session, {m.appointment_id for m in rows.values() if m.appointment_id is not None})
     ready, counts = [], {}
     for msg_id in ids:
         msg = rows.get(msg_id)
-        outcome, out = ("gone", None) if msg is None else _prepare_one(session, settings, msg)
+        outcome, out, send_by = ("gone", None, None) if msg is None else _prepare_one(session, settings, msg, now)
         if out is None:
             counts[outcome] = counts.get(outcome, 0) + 1
         else:
-            ready.append(Ready(msg.id, out, msg.appointment_id, msg.sequence, msg.rule))
+            ready.append(Ready(msg.id, out, msg.appointment_id, msg.sequence, msg.rule, send_by))
     session.commit()
     return ready, counts
 
@@ -241,7 +261,7 @@ def _last_checks(session: Session, item: Ready, now: datetime, lease: tuple[str,
         ).first()
         if not _wanted(item.rule, item.sequence, visit):
             msg = session.get(OutboxMessage, item.id)
-            msg.status = outcome = ob.WITHDRAWN
+            outcome, _, _ = _withdraw(msg, lateness.VISIT_CHANGED)
     if outcome is None and isinstance(item.out, OutgoingSMS):
         phone = PhoneState.__table__.c
         state = session.execute(select(phone.opted_out, phone.invalid).where(phone.phone == item.out.to)).first()
@@ -265,7 +285,21 @@ def send_ready(
     """
     if isinstance(item.out, OutgoingSMS):
         senders.pace_sms()  # before the last checks: a paced wait must not widen the gap after them
-    return _last_checks(session, item, now, lease) or _deliver(session, item.id, item.out, senders, now=now)
+    late = _too_late(session, item, now, lease)
+    return late or _last_checks(session, item, now, lease) or _deliver(session, item.id, item.out, senders, now=now)
+
+
+def _too_late(session: Session, item: Ready, now: datetime, lease: tuple[str, datetime] | None) -> str | None:
+    """Withdraw a prepared row whose deadline passed while its batch was being sent (if it is still ours)."""
+    if item.send_by is None or now < item.send_by.at:
+        return None
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item.id, *_ours(lease))
+        .values(status=ob.WITHDRAWN, withdrawn_reason=item.send_by.reason)
+    )
+    session.commit()
+    return ob.WITHDRAWN if result.rowcount == 1 else "gone"
 
 
 def send_one(
@@ -278,7 +312,7 @@ def send_one(
     lease: tuple[str, datetime] | None = None,
 ) -> str:
     """Prepare and send one claimed row; returns its final status for this attempt."""
-    ready, counts = prepare(session, [msg_id], settings, lease=lease)
+    ready, counts = prepare(session, [msg_id], settings, now=now, lease=lease)
     if not ready:
         return next(iter(counts))
     return send_ready(session, ready[0], senders, now=now, lease=lease)
@@ -401,7 +435,7 @@ def dispatch_batch(
     if not ids:
         return {}
     lease = (worker, now)
-    ready, counts = _prepare_safely(session, ids, settings, lease=lease)
+    ready, counts = _prepare_safely(session, ids, settings, now=now, lease=lease)
     for n, item in enumerate(ready):
         if stop and stop():
             counts["released"] = _release(session, [r.id for r in ready[n:]], worker, now)

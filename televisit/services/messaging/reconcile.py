@@ -9,6 +9,7 @@ queued again, so nothing is lost and nothing is sent twice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from televisit.adapters.base import Transient
 from televisit.models import OutboxMessage
 from televisit.services import outbox as ob
+from televisit.services.messaging import receipts
 from televisit.services.messaging.dispatch import LEASE, OPTED_OUT, Senders, mark_phone
 
 GRACE = timedelta(minutes=5)
@@ -79,6 +81,14 @@ def _already_sent(senders: Senders, channel, provider_id, to, body, claimed_at) 
     if channel == "sms" and to and body:
         return senders.sms.find_sent(to, body, claimed_at - timedelta(minutes=1))
     return None
+
+
+def status_callback_once(
+    session: Session, msg_id: int, sid: str, status: str, *, now: datetime, error_code: int | None = None
+) -> None:
+    """`status_callback`, unless this report (message `sid`, `status`) was acted on already (a replay)."""
+    act = partial(status_callback, session, msg_id, sid, status, now=now, error_code=error_code)
+    receipts.once(session, sid, status, now=now, act=act)
 
 
 def status_callback(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from televisit.domain import appointments as st
 from televisit.domain.errors import DomainError
 from televisit.models import Appointment, Patient
-from televisit.services.messaging import links, waitlist
+from televisit.services.messaging import links, receipts, waitlist
 from televisit.services.messaging.dispatch import mark_phone
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
@@ -36,6 +37,12 @@ def _next_appointment(session: Session, phone: str, now: datetime) -> Appointmen
         .where(Patient.phone == phone, Appointment.status == st.BOOKED, Appointment.start_at > now)
         .order_by(Appointment.start_at)
     ).first()
+
+
+def handle_once(session: Session, sid: str, phone: str, body: object, **kw) -> str | None:
+    """`handle` the text Twilio calls `sid`, unless it was handled already (a replay or a second delivery:
+    then None, and nothing changes). `kw`: as for `handle`."""
+    return receipts.once(session, sid, receipts.INBOUND, now=kw["now"], act=partial(handle, session, phone, body, **kw))
 
 
 def handle(

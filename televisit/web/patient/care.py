@@ -16,13 +16,12 @@ from televisit.domain.care import (
     refusal_text,
 )
 from televisit.domain.errors import DomainError, Invalid
-from televisit.domain.patient_input import emergency_number
 from televisit.domain.regions import CHOICES as REGIONS
 from televisit.domain.regions import default_choice
 from televisit.domain.triage import COURSE, DAILY_LIFE, SINCE, SYMPTOMS, URGENT, YES_NO, describe, parse_intake
 from televisit.extensions import db
 from televisit.models import Patient
-from televisit.services.patients import find_care, intake
+from televisit.services.patients import find_care, intake, urgent_line
 from televisit.web.patient.account import me, patient_actor, signed_in
 
 bp = Blueprint("care", __name__)
@@ -152,11 +151,6 @@ def urgent():
     case = intake.open_case(db.session, patient.id)
     if case is None:
         return redirect(url_for("care.search"))
-    phone = current_app.config["URGENT_PHONE"]
-    return render_template(
-        "patient/urgent.html",
-        flags=describe(case.flags),
-        phone=phone,
-        tel="+" + "".join(ch for ch in phone if ch.isdigit()),
-        emergency=emergency_number(patient.region),
-    )
+    cfg = current_app.config
+    advice = urgent_line.advice_for(patient, cfg["URGENT_PHONES"], cfg["URGENT_PHONE"])
+    return render_template("patient/urgent.html", flags=describe(case.flags), advice=advice)
