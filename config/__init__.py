@@ -92,6 +92,12 @@ class BaseConfig:
         self.SIGNIN_RATE_LIMIT = _env("TELEVISIT_SIGNIN_RATE_LIMIT", "10 per minute")
         self.SIGNIN_LOCKOUT_FAILURES = _int("TELEVISIT_SIGNIN_LOCKOUT_FAILURES", 5)
         self.SIGNIN_LOCKOUT_MINUTES = _int("TELEVISIT_SIGNIN_LOCKOUT_MINUTES", 15)
+        # Anonymous GET /api/v1/slots per client address (signed-in and bearer callers are not counted).
+        self.ANON_SEARCH_LIMIT = _env("TELEVISIT_ANON_SEARCH_LIMIT", "30 per minute")
+        # A patient booking for themself holds at most this many upcoming visits they booked themself.
+        self.PATIENT_MAX_UPCOMING = _int("TELEVISIT_PATIENT_MAX_UPCOMING", 6)
+        # Request bodies over 1 MiB are refused (413) before they are read: a limit every client relies on.
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {}
         # A pooled connection idle this long is pinged before use (televisit/db_events.py: ping_when_idle).
         self.DB_PING_IDLE_SECONDS = _int("TELEVISIT_DB_PING_IDLE_SECONDS", 10)
@@ -125,6 +131,9 @@ class TestConfig(DevConfig):
     def __init__(self) -> None:
         super().__init__()
         self.WTF_CSRF_ENABLED = False
+        # The test client is one address for every test: the anonymous search limit is tried by tests that
+        # set their own (tests/integration/test_hardening_api_limits.py).
+        self.ANON_SEARCH_LIMIT = _env("TELEVISIT_ANON_SEARCH_LIMIT", "100000 per minute")
 
 
 class ProdConfig(BaseConfig):

@@ -117,7 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.webhooks import bp as webhooks_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
-    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    csrf.exempt(api_bp)  # bearer clients need no token; cookie-signed writes are checked in web/api/cross_site.py
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     csrf.exempt(webhooks_bp)  # Twilio signs its requests instead
@@ -151,9 +151,10 @@ def register_errors(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     """Security headers on every response, sign-in throttling answers, the audit trail's request hooks."""
-    from televisit.web import audit, security
+    from televisit.web import audit, caching, security
 
     security.register(app)
+    caching.register(app)  # Cache-Control: no-store where patient data may be
     audit.register(app)  # after the header hook: after_request hooks run last-registered first
 
 

@@ -61,6 +61,12 @@ class Conflict(DomainError):
     code, status = "conflict", 409
 
 
+class BookingLimit(DomainError):
+    """A patient booking for themself already holds as many upcoming visits as they may book themself."""
+
+    code, status = "booking_limit", 409
+
+
 # --- waiting room refusals (socket error acks carry the code; status maps them should they reach HTTP) ---
 
 

@@ -87,6 +87,17 @@ def signin_limited(view):
     return limited
 
 
+def limited(limit):
+    """A view decorator for another Flask-Limiter `limit`, evaluated like the sign-in budget (see above)."""
+
+    def decorate(view):
+        wrapped = limit(view)
+        _LIMITED_VIEWS.add(wrapped)
+        return wrapped
+
+    return decorate
+
+
 @limiter.request_filter
 def _not_limited() -> bool:
     return current_app.view_functions.get(request.endpoint) not in _LIMITED_VIEWS
@@ -96,7 +107,8 @@ def throttled(exc: RateLimitExceeded):
     """429 with Retry-After: JSON on the API, the sign-in page with a friendly message elsewhere."""
     retry = str(max(1, int(exc.limit.limit.get_expiry())))  # at most one window: the whole limit has reset by then
     if request.path.startswith("/api/"):
-        body = {"error": {"code": "rate_limited", "message": THROTTLED, "fields": {}}}
+        message = exc.description if exc.limit.error_message else THROTTLED  # a limit may say what it limits
+        body = {"error": {"code": "rate_limited", "message": message, "fields": {}}}
         resp = make_response(jsonify(body), 429)
     else:
         resp = make_response(render_template("login.html", error=THROTTLED, email=""), 429)
