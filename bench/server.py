@@ -43,6 +43,8 @@ class Server:
             TELEVISIT_NOW=now_iso,
             TELEVISIT_ENV="development",
             TELEVISIT_SECRET_KEY="bench-" + "k" * 40,
+            # one client address times the search: the per-client anonymous limit would answer 429
+            TELEVISIT_ANON_SEARCH_LIMIT="1000000 per minute",
         )
         if kind == "gunicorn":
             cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker_class, "--threads", str(threads)]

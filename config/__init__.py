@@ -160,6 +160,12 @@ class BaseConfig:
         # (checked on the server for pages and the waiting-room socket: televisit/services/sessions.py).
         self.SESSION_IDLE_MINUTES = _positive("TELEVISIT_SESSION_IDLE_MINUTES", 30)
         self.SESSION_MAX_HOURS = _positive("TELEVISIT_SESSION_MAX_HOURS", 12)
+        # Anonymous GET /api/v1/slots per client address (signed-in and bearer callers are not counted).
+        self.ANON_SEARCH_LIMIT = _env("TELEVISIT_ANON_SEARCH_LIMIT", "30 per minute")
+        # A patient booking for themself holds at most this many upcoming visits they booked themself.
+        self.PATIENT_MAX_UPCOMING = _int("TELEVISIT_PATIENT_MAX_UPCOMING", 6)
+        # Request bodies over 1 MiB are refused (413) before they are read: a limit every client relies on.
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {}
         # A pooled connection idle this long is pinged before use (televisit/db_events.py: ping_when_idle).
         self.DB_PING_IDLE_SECONDS = _int("TELEVISIT_DB_PING_IDLE_SECONDS", 10)
@@ -239,6 +245,9 @@ class TestConfig(DevConfig):
         super().__init__()
         self.WTF_CSRF_ENABLED = False
         self.DEV_OUTBOX = False  # a test that reads the dev outbox turns it on
+        # The test client is one address for every test: the anonymous search limit is tried by tests that
+        # set their own (tests/integration/test_hardening_api_limits.py).
+        self.ANON_SEARCH_LIMIT = _env("TELEVISIT_ANON_SEARCH_LIMIT", "100000 per minute")
 
     @staticmethod
     def default_secret() -> str:

@@ -118,7 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.webhooks import bp as webhooks_bp
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
-    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    csrf.exempt(api_bp)  # bearer clients need no token; cookie-signed writes are checked in web/api/cross_site.py
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(account_bp)  # confirm the address, forgot password (every role)
@@ -153,10 +153,11 @@ def register_errors(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     """Security headers on every response, sign-in throttling answers, the audit trail's request hooks."""
-    from televisit.web import audit, security, sessions
+    from televisit.web import audit, caching, security, sessions
 
     security.register(app)
     sessions.register(app)  # a session past its idle timeout or lifetime ends before any view runs
+    caching.register(app)  # Cache-Control: no-store where patient data may be
     audit.register(app)  # after the header hook: after_request hooks run last-registered first
 
 

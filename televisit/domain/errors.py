@@ -99,6 +99,12 @@ class TimeOffConflicts(DomainError):
         self.appointment_ids = list(appointment_ids)
 
 
+class BookingLimit(DomainError):
+    """A patient booking for themself already holds as many upcoming visits as they may book themself."""
+
+    code, status = "booking_limit", 409
+
+
 # --- waiting room refusals (socket error acks carry the code; status maps them should they reach HTTP) ---
 
 

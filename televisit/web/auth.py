@@ -55,6 +55,7 @@ def roles_required(*roles: str):
                 raise Forbidden("Your role may not do this.")
             return view(*args, **kwargs)
 
+        wrapped.signed_in_only = True  # never a public read (web/caching.py: no-store)
         return wrapped
 
     return decorator

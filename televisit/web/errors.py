@@ -7,12 +7,13 @@ import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from televisit.domain.errors import DomainError
 from televisit.extensions import db
 
 log = logging.getLogger(__name__)
+TOO_LARGE = "That was more than we accept in one request (at most 1 MB). Please send less and try again."
 
 
 def wants_json() -> bool:
@@ -50,6 +51,12 @@ def register(app: Flask) -> None:
         if getattr(exc, "retry_after", None):
             resp[0].headers["Retry-After"] = str(exc.retry_after)
         return resp
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc: RequestEntityTooLarge):
+        # MAX_CONTENT_LENGTH (1 MiB): JSON `too_large` under /api, the friendly page elsewhere.
+        # /fhir (when it exists) answers here with an OperationOutcome (API.md).
+        return error_response(413, "too_large", TOO_LARGE)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -130,6 +130,17 @@ def account_email_limited(view):
     return limited
 
 
+def limited(limit):
+    """A view decorator for another Flask-Limiter `limit`, evaluated like the sign-in budget (see above)."""
+
+    def decorate(view):
+        wrapped = limit(view)
+        _LIMITED_VIEWS.add(wrapped)
+        return wrapped
+
+    return decorate
+
+
 @limiter.request_filter
 def _not_limited() -> bool:
     return current_app.view_functions.get(request.endpoint) not in _LIMITED_VIEWS
@@ -140,7 +151,8 @@ def throttled(exc: RateLimitExceeded):
     retry = str(max(1, int(exc.limit.limit.get_expiry())))  # at most one window: the whole limit has reset by then
     account = exc.limit.scope in ACCOUNT_SCOPES
     if request.path.startswith("/api/"):
-        body = {"error": {"code": "rate_limited", "message": THROTTLED, "fields": {}}}
+        message = exc.description if exc.limit.error_message else THROTTLED  # a limit may say what it limits
+        body = {"error": {"code": "rate_limited", "message": message, "fields": {}}}
         resp = make_response(jsonify(body), 429)
     elif account:
         resp = make_response(render_template("account/throttled.html", message=ACCOUNT_THROTTLED), 429)

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from televisit.domain import appointments as st
 from televisit.domain.availability import VisitSpec
 from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
-from televisit.domain.roles import Actor
+from televisit.domain.roles import PATIENT, Actor
 from televisit.models import Appointment
 from televisit.services import outbox
-from televisit.services.booking import freed, rows
+from televisit.services.booking import cap, freed, rows
 from televisit.services.booking import snapshot as catalog_snapshot
 from televisit.services.booking.check import SlotRequest, checked_slot
 
@@ -113,13 +113,19 @@ def book(
     actor: Actor,
     now: datetime,
     before_commit: Callable[[Appointment], None] | None = None,
+    max_upcoming: int = cap.DEFAULT_MOST,
 ) -> Appointment:
-    """Book a slot; SlotUnavailable (409) or Invalid (422) say why not; nothing is written then.
+    """Book a slot; SlotUnavailable (409), BookingLimit (409) or Invalid (422) say why not; nothing is
+    written then. A patient booking for themself holds at most `max_upcoming` upcoming self-booked visits.
 
     `before_commit(appt)` runs in the booking's transaction, after its messages are planned. This is the
     busiest write path, so it is lean: a query for the patient (with the catalog's stamp), one for the
-    clinician's busy time, an INSERT each for the appointment, its messages and the audit event, a commit."""
-    who = rows.patient_for(session, _patient_id_for(actor, req.patient_id))
+    clinician's busy time, an INSERT each for the appointment, its messages and the audit event, a commit
+    (and, for a patient's own booking, the count of their upcoming ones)."""
+    self_service = actor.role == PATIENT
+    who = rows.patient_for(session, _patient_id_for(actor, req.patient_id), lock=self_service)
+    if self_service:
+        cap.check(session, who.patient.id, now=now, most=max_upcoming)
     snap = catalog_snapshot.current(session, who.stamp)
     slot_req = replace(req.slot, patient_region=req.slot.patient_region or who.patient.region)
     slot, visit = checked_slot(session, slot_req, now=now, snap=snap)

@@ -39,24 +39,28 @@ class PhoneFlags:
     invalid: bool
 
 
-def patient_for(session: Session, patient_id: int) -> Booked:
-    """The patient booked for with their number's state and the catalog stamp, or Invalid."""
-    row = session.connection().execute(_patient_stmt(), {"pid": patient_id}).first()
+def patient_for(session: Session, patient_id: int, *, lock: bool = False) -> Booked:
+    """The patient booked for with their number's state and the catalog stamp, or Invalid.
+
+    `lock`: hold the patient's row until the booking commits (PostgreSQL `FOR UPDATE`; SQLite serialises
+    writes already), so that a count of their bookings stays true until this one is written."""
+    row = session.connection().execute(_patient_stmt(lock), {"pid": patient_id}).first()
     if row is None:
         raise Invalid({"patient_id": "no such patient"})
     phone = None if row.opted_out is None else PhoneFlags(bool(row.opted_out), bool(row.invalid))
     return Booked(row, phone, row.stamp)
 
 
-@lru_cache(maxsize=1)
-def _patient_stmt():
+@lru_cache(maxsize=2)
+def _patient_stmt(lock: bool):
     p, ps = Patient.__table__.c, PhoneState.__table__.c
     cols = (p.id, p.region, p.timezone, p.email, p.email_opt_in, p.phone, p.sms_opt_in, ps.opted_out, ps.invalid)
-    return (
+    stmt = (
         select(*cols, catalog_snapshot.stamp_query().label("stamp"))
         .select_from(Patient.__table__.outerjoin(PhoneState.__table__, ps.phone == p.phone))
         .where(p.id == bindparam("pid"))
     )
+    return stmt.with_for_update(of=Patient.__table__) if lock else stmt
 
 
 def new_values(slot: Slot, visit: VisitSpec, patient_id: int, region, reason, user_id, now: datetime) -> dict:

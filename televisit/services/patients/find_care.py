@@ -16,6 +16,7 @@ from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, local_date
 from televisit.models import Appointment, Clinician, Location, Patient, VisitType
 from televisit.services.booking import appointments as booking
+from televisit.services.booking import cap
 from televisit.services.booking.check import SlotRequest
 from televisit.services.booking.search import SlotQuery, search
 from televisit.services.patients import intake
@@ -143,10 +144,19 @@ def confirmation(session: Session, patient: Patient, q: CareQuery, pick: Pick) -
 
 
 def book(
-    session: Session, actor: Actor, q: CareQuery, pick: Pick, *, now: datetime, reason: str | None = None
+    session: Session,
+    actor: Actor,
+    q: CareQuery,
+    pick: Pick,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    max_upcoming: int = cap.DEFAULT_MOST,
 ) -> Appointment:
-    """Book the picked time for the acting patient, after the same gate as the search."""
+    """Book the picked time for the acting patient, after the same gate as the search (BookingLimit when they
+    already hold `max_upcoming` upcoming visits they booked themselves)."""
     intake.check_gate(session, actor.patient_id, q.need)
     vt = visit_type_for(session, q.need)
     slot = SlotRequest(vt.id, pick.clinician_id, pick.location_id, q.mode, pick.start, q.region)
-    return booking.book(session, booking.BookingRequest(slot=slot, reason=reason), actor=actor, now=now)
+    req = booking.BookingRequest(slot=slot, reason=reason)
+    return booking.book(session, req, actor=actor, now=now, max_upcoming=max_upcoming)

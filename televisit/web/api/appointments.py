@@ -32,7 +32,14 @@ def create_appointment():
     f = Fields(json_body())
     req = booking.BookingRequest(slot_request(f), f.get("patient_id", ident), f.get("reason", text(2000, lines=True)))
     f.done()
-    appt = booking.book(db.session, req, actor=current_actor(), now=clock.now(), before_commit=audit_trail.staged(201))
+    appt = booking.book(
+        db.session,
+        req,
+        actor=current_actor(),
+        now=clock.now(),
+        before_commit=audit_trail.staged(201),
+        max_upcoming=current_app.config["PATIENT_MAX_UPCOMING"],
+    )
     return jsonify(appointment_json(appt, zone)), 201
 
 

@@ -97,7 +97,8 @@ def book():
         return redirect(url_for("care.search"))
     reason = (request.form.get("reason") or "").strip()[:500] or None
     try:
-        appt = find_care.book(db.session, actor, q, pick, now=clock.now(), reason=reason)
+        most = current_app.config["PATIENT_MAX_UPCOMING"]
+        appt = find_care.book(db.session, actor, q, pick, now=clock.now(), reason=reason, max_upcoming=most)
     except (UrgentOpen, IntakeRequired) as exc:
         return _gate_redirect(exc, q)
     except DomainError as exc:

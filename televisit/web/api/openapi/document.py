@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from televisit.web.api.openapi import audit, paths
-from televisit.web.api.openapi.parts import SCHEMAS
+from televisit.web.api.openapi.parts import SCHEMAS, errors
+
+WRITES = ("post", "put", "patch", "delete")
+
+
+def _cookie_writes_need_csrf(every: dict) -> dict:
+    """Any write may be refused 403 `csrf` when it is signed in by the session cookie without X-CSRFToken."""
+    for item in every.values():
+        for verb in WRITES:
+            if verb in item:
+                item[verb]["responses"] = {**errors(403), **item[verb]["responses"]}
+    return every
 
 
 def document() -> dict:
@@ -16,7 +27,7 @@ def document() -> dict:
             "description": "Scheduling for a multi-site spine tumor program. Instants are ISO 8601 with offset.",
         },
         "servers": [{"url": "/api/v1"}],
-        "paths": {**paths.paths(), **audit.paths()},
+        "paths": _cookie_writes_need_csrf({**paths.paths(), **audit.paths()}),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

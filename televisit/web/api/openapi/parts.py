@@ -167,14 +167,15 @@ def errors(*codes: int) -> dict:
     text = {
         400: "Malformed body",
         401: "Not signed in",
-        403: "Not allowed",
+        403: "Not allowed (code forbidden), or a write signed in by the session cookie without X-CSRFToken (code csrf)",
         404: "Not found",
         409: (
             "Conflict (code slot_unavailable for a taken or invalid slot; duplicate_patient, with patient_id, for a "
             "patient whose email another record has)"
         ),
+        413: "Request body over 1 MiB (code too_large)",
         422: "Invalid fields",
-        429: "Too many attempts (code rate_limited or locked); retry after the Retry-After header's seconds",
+        429: "Too many requests (code rate_limited, or locked for sign-in); retry after Retry-After seconds",
         503: "Briefly unavailable (code unavailable, e.g. the database restarting); retry after Retry-After seconds",
     }
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": ref("Error")}}} for c in codes}
@@ -193,6 +194,7 @@ def operation(summary: str, responses: dict, *, params=(), body=None, secured=Tr
     op = {"summary": summary, "responses": responses, "parameters": list(params), "tags": [tag] if tag else []}
     if body:
         op["requestBody"] = body
+        responses |= errors(413)  # any body over 1 MiB
     if secured:
         op["security"] = [{"bearer": []}, {"session": []}]
     return op

@@ -210,8 +210,9 @@ def _appointments() -> dict:
             "timezone": STR,
             "slots": {"type": "array", "items": ref("Slot")},
             "days": {"type": "array", "items": obj({"date": DATE, "slots": {"type": "array", "items": ref("Slot")}})},
+            "more": {"type": "boolean", "description": "true when more slots matched than shown (limit, at most 1000)"},
         },
-        ["timezone", "slots"],
+        ["timezone", "slots", "more"],
     )
     book_in = obj(
         {
@@ -254,8 +255,8 @@ def _appointments() -> dict:
     return {
         "/slots": {
             "get": operation(
-                "Free slots, sorted by start",
-                {**ok(200, slots_out), **errors(422)},
+                "Free slots, sorted by start: the earliest `limit` (at most 1000); anonymous searches are rate-limited",
+                {**ok(200, slots_out), **errors(422, 429)},
                 params=slot_params,
                 secured=False,
                 tag="booking",
