@@ -14,6 +14,8 @@ STATUSES = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, CANCELLED, NO_SHOW)
 # Statuses whose time the clinician cannot give to anyone else (the DB constraint uses the same set).
 HOLDS_TIME = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED)
 CHANGEABLE = (BOOKED,)
+# Not yet over: a change of hours or a closure over these concerns a patient who is coming.
+ACTIVE = (BOOKED, CHECKED_IN, IN_VISIT)
 
 
 def can_change(status: str) -> bool:

@@ -9,11 +9,12 @@ class DomainError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, reason: str | None = None):
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, reason: str | None = None, extra=None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
         self.reason = reason
+        self.extra: dict = extra or {}  # more of the answer a client relies on (e.g. the dates that failed)
 
 
 class Malformed(DomainError):
@@ -59,6 +60,12 @@ class Conflict(DomainError):
     """The request conflicts with the object's current state."""
 
     code, status = "conflict", 409
+
+
+class BookedOver(DomainError):
+    """A change of hours would leave booked visits behind: `extra["appointments"]` names them."""
+
+    code, status = "conflicts", 409
 
 
 # --- waiting room refusals (socket error acks carry the code; status maps them should they reach HTTP) ---

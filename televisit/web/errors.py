@@ -20,13 +20,16 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None, reason: str | None = None):
-    """Render one error the way the caller expects."""
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None, reason: str | None = None, extra=None
+):
+    """Render one error the way the caller expects (`extra`: more of the answer, in the error object and beside
+    it, e.g. `"dates"` that failed)."""
     if wants_json():
         body = {"code": code, "message": message, "fields": fields or {}}
         if reason:
             body["reason"] = reason
-        return jsonify({"error": body}), status
+        return jsonify({"error": body | (extra or {}), **(extra or {})}), status
     return render_template("error.html", status=status, message=message, fields=fields or {}), status
 
 
@@ -42,7 +45,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
-        resp = error_response(exc.status, exc.code, exc.message, exc.fields, exc.reason)
+        resp = error_response(exc.status, exc.code, exc.message, exc.fields, exc.reason, exc.extra)
         if getattr(exc, "retry_after", None):
             resp[0].headers["Retry-After"] = str(exc.retry_after)
         return resp

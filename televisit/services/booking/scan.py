@@ -107,6 +107,8 @@ class ChunkScan:
     def _day(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
         key = (cid, loc_id, day)
         if key not in self.memo:
+            if (loc_id, day) in self.cat.closures:
+                rules = ()  # the site is closed that day
             if self.prune:
                 room = self._room(cid)
                 rules = tuple(r for r in rules if (w := window(r, day, zone)) is not None and room.fits(w))
