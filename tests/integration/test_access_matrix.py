@@ -79,6 +79,28 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("api.revoke_feeds", "DELETE"): frozenset({"clinician", "admin"}),
     ("api.create_location", "POST"): ADMIN,
     ("api.create_visit_type", "POST"): ADMIN,
+    # care as the program gives it: rooms and machines, closures, pathways, clinic days, courses
+    ("api.create_resource", "POST"): ADMIN,
+    ("api.list_resources", "GET"): CLINICIANS | DESK,
+    ("api.get_resource_hours", "GET"): CLINICIANS | DESK,
+    ("api.put_resource_hours", "PUT"): DESK,
+    ("api.post_resource_time_off", "POST"): DESK,
+    ("api.post_closure", "POST"): DESK,
+    ("api.create_pathway", "POST"): ADMIN,
+    ("api.list_pathways", "GET"): PUBLIC,
+    ("api.get_pathway", "GET"): PUBLIC,
+    ("api.pathway_options", "GET"): PUBLIC,
+    ("api.create_itinerary", "POST"): PATIENTS | DESK,
+    ("api.get_itinerary", "GET"): VISIT,
+    ("api.itinerary_calendar", "GET"): VISIT,
+    ("api.reschedule_itinerary", "POST"): VISIT,
+    ("api.cancel_itinerary", "POST"): VISIT,
+    ("api.course_options", "GET"): CLINICIANS | DESK,
+    ("api.create_course", "POST"): DESK,
+    ("api.get_course", "GET"): VISIT,
+    ("api.course_calendar", "GET"): VISIT,
+    ("api.reschedule_course", "POST"): DESK,
+    ("api.cancel_course", "POST"): frozenset({"clinician"}) | DESK,
     # patient pages (the appointment page and its .ics also serve the staff who see the visit)
     ("visits.appointments", "GET"): PATIENTS,
     ("visits.appointment", "GET"): VISIT,
@@ -151,6 +173,8 @@ for _endpoint in ("save_clinician", "save_location", "create_user", "save_user",
 # Bodies that pass validation, so a refusal can only come from authorization.
 LATER = "2027-03-08T10:00:00-05:00"
 BODIES = {
+    "api.reschedule_itinerary": {"steps": [{"start": LATER, "clinician_id": 1, "location_id": 1, "mode": "virtual"}]},
+    "api.reschedule_course": {"first_start": LATER},
     "api.reschedule_appointment": {"start": LATER},
     "api.cancel_appointment": {"reason": "matrix"},
 }

@@ -117,8 +117,8 @@ def test_pg_dump_restores_into_a_new_database_with_data_constraints_and_triggers
         with pytest.raises(Exception, match="reservations_no_overlap_clinician"):
             conn.execute(
                 text(
-                    "INSERT INTO reservations (appointment_id, clinician_id, is_primary, block_start, block_end, holding)"
-                    " SELECT appointment_id, clinician_id, false, block_start, block_end, true FROM reservations"
+                    "INSERT INTO reservations"
+                    " (appointment_id, clinician_id, is_primary, block_start, block_end, holding) SELECT appointment_id, clinician_id, false, block_start, block_end, true FROM reservations"
                     " WHERE holding LIMIT 1"
                 )
             )
