@@ -118,8 +118,9 @@ def test_pg_dump_restores_into_a_new_database_with_data_constraints_and_triggers
             conn.execute(
                 text(
                     "INSERT INTO reservations"
-                    " (appointment_id, clinician_id, is_primary, block_start, block_end, holding) SELECT appointment_id, clinician_id, false, block_start, block_end, true FROM reservations"
-                    " WHERE holding LIMIT 1"
+                    " (appointment_id, clinician_id, is_primary, block_start, block_end, holding)"
+                    " SELECT appointment_id, clinician_id, false, block_start, block_end, true"
+                    " FROM reservations WHERE holding LIMIT 1"
                 )
             )
         conn.rollback()
