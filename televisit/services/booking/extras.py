@@ -16,10 +16,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from televisit.domain.availability import Intervals, Slot, VisitSpec, window_covers
+from televisit.domain.availability import Intervals, Slot, VisitSpec
 from televisit.domain.licensure import covers
 from televisit.domain.timezones import get_zone, local_date
 from televisit.services.booking import busy_time
+from televisit.services.booking.scan import window
 from televisit.services.booking.snapshot import ClinicianEntry, ResourceEntry, Snapshot
 
 
@@ -99,7 +100,7 @@ class Extras:
         if slot.mode == "virtual" and not covers(list(e.licenses), self.region):
             return False
         visit_span = (slot.start, slot.end)
-        if not window_covers(e.rules_at(slot.location_id), day, zone, visit_span, slot.mode):
+        if not _covers(e.rules_at(slot.location_id), day, zone, visit_span, slot.mode):
             return False
         return not (self.off[e.id].overlaps(*visit_span) or self.busy[e.id].overlaps(*self.visit.blocked(slot.start)))
 
@@ -107,11 +108,21 @@ class Extras:
         if (wanted is not None and r.id != wanted) or r.location_id != slot.location_id:
             return False
         visit_span = (slot.start, slot.end)
-        if not window_covers(r.rules, day, zone, visit_span, slot.mode):
+        if not _covers(r.rules, day, zone, visit_span, slot.mode):
             return False
         if self.resource_off[r.id].overlaps(*visit_span):
             return False
         return not self.resource_busy[r.id].overlaps(*self.visit.blocked(slot.start))
+
+
+def _covers(rules, day, zone, span, mode: str) -> bool:
+    """`window_covers` with the rule windows memoised (the same windows are asked for slot after slot)."""
+    for rule in rules:
+        if mode in rule.modes:
+            w = window(rule, day, zone)
+            if w is not None and w[0] <= span[0] and span[1] <= w[1]:
+                return True
+    return False
 
 
 def with_parties(slot: Slot, team: list[int], held: list[int]) -> Slot:

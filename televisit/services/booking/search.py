@@ -45,6 +45,7 @@ class SlotQuery:
     mode: str | None = None
     patient_region: str | None = None
     limit: int | None = None
+    only: frozenset[tuple[int, date]] | None = None  # (site, its local date) pairs to look at (None: all)
 
 
 def visit_spec(vt: VisitType) -> VisitSpec:
@@ -104,7 +105,7 @@ def _catalog(snap: Snapshot, q: SlotQuery, visit: VisitSpec) -> _Catalog:
     return snap.remember(key, lambda: _Catalog(snap, q, visit))
 
 
-def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude, extras) -> ChunkScan:
+def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude, extras, only) -> ChunkScan:
     """Load what can block a slot starting in [lo, hi) and wrap it for scanning."""
     # A slot's blocked interval reaches buffer_before earlier and duration + buffer_after later
     # (time off only meets the visit itself), so nothing further out can matter.
@@ -114,13 +115,16 @@ def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclu
     busy, off = busy_time.free_gaps(session, list(cat.rules), lo - before, hi + after, exclude, need)
     if extras is not None:
         extras.load(session, lo - before, hi + after, exclude)
-    return ChunkScan(cat, visit, busy, off, lo, hi, now)
+    return ChunkScan(cat, visit, busy, off, lo, hi, now, only)
 
 
-def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None) -> list[Slot]:
-    """Free slots matching `q`, sorted by start; stops early once `limit` slots are certain."""
+def search(
+    session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None, snap=None
+) -> list[Slot]:
+    """Free slots matching `q`, sorted by start; stops early once `limit` slots are certain (`snap`: the
+    catalog when the caller has just read it)."""
     busy_time.flush_pending(session)
-    snap = catalog_snapshot.current(session)
+    snap = snap or catalog_snapshot.current(session)
     visit = snap.visits.get(q.visit_type_id)
     if visit is None:
         raise Invalid({"visit_type_id": "no such visit type"})
@@ -133,7 +137,7 @@ def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment
     found: list[Slot] = []
     while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
         chunk_hi = min(lo + CHUNK, hi)
-        chunk = _chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id, extras)
+        chunk = _chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id, extras, q.only)
         while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
             slots = chunk.slots(lo, min(lo + step, chunk_hi))
             found.extend(slots if extras is None else extras.complete(slots))

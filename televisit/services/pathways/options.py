@@ -53,8 +53,9 @@ def day_options(session: Session, pathway: Pathway, q: OptionsQuery, *, now: dat
     clash = _clash(snap)
     found: dict[tuple[date, int], DayOption] = {}
     first = q.first
+    span = WEEK if q.limit is not None else q.last - q.first + timedelta(days=1)  # stop early only for a limit
     while first <= q.last and (q.limit is None or len(found) < q.limit):
-        last = min(first + WEEK - timedelta(days=1), q.last)
+        last = min(first + span - timedelta(days=1), q.last)
         for option in _week(session, pathway, q, first, last, gaps, clash, snap, now):
             found.setdefault((option.date, option.location_id), option)
         first = last + timedelta(days=1)
@@ -64,9 +65,11 @@ def day_options(session: Session, pathway: Pathway, q: OptionsQuery, *, now: dat
 
 def _week(session, pathway, q, first, last, gaps, clash, snap, now) -> list[DayOption]:
     """Options whose first step falls on `first`..`last` (in q's zone); the search reaches a day either
-    side, so a site day that straddles the viewer's date line is seen whole."""
-    per_step = []
-    for step in pathway.steps:
+    side, so a site day that straddles the viewer's date line is seen whole. Each step after the first is
+    searched only on the (site, date) pairs every earlier step can fill."""
+    per_step, keys = {}, None
+    for i in _most_selective_first(pathway.steps, snap):
+        step = pathway.steps[i]
         sq = SlotQuery(
             step["visit_type_id"],
             first - timedelta(days=1),
@@ -75,14 +78,30 @@ def _week(session, pathway, q, first, last, gaps, clash, snap, now) -> list[DayO
             location_id=q.location_id,
             mode=step.get("mode"),
             patient_region=q.patient_region,
+            only=None if keys is None else frozenset((loc, day) for day, loc in keys),
         )
-        per_step.append(_by_site_day(search(session, sq, now=now), snap))
+        groups = _by_site_day(search(session, sq, now=now, snap=snap), snap)
+        keys = set(groups) if keys is None else keys & set(groups)
+        per_step[i] = groups
+        if not keys:
+            return []
     out = []
-    for key in set.intersection(*(set(groups) for groups in per_step)) if per_step else ():
-        chain = best_chain([groups[key] for groups in per_step], gaps, clash)
+    for key in keys or ():
+        chain = best_chain([per_step[i][key] for i in range(len(pathway.steps))], gaps, clash)
         if chain and first <= local_date(chain[0].start, q.zone) <= last:
             out.append(DayOption(key[0], key[1], chain))
     return out
+
+
+def _most_selective_first(steps: list[dict], snap) -> list[int]:
+    """Step indexes, the step offered at the fewest (clinician, site) pairs first: the later searches then
+    look only at the (site, date) pairs it can fill."""
+
+    def offered(step: dict) -> int:
+        vid = step["visit_type_id"]
+        return sum(len(e.rules) for e in snap.clinicians.values() if vid in e.visit_type_ids)
+
+    return sorted(range(len(steps)), key=lambda i: (offered(steps[i]), i))
 
 
 def _by_site_day(slots: list[Slot], snap) -> dict[tuple[date, int], list[Slot]]:
