@@ -448,3 +448,27 @@ def test_times_are_instants_with_offsets(client, care):
     first = opts[0]["steps"][0]["start"]
     assert datetime.fromisoformat(first).utcoffset().total_seconds() == 0  # shown in London time
     assert first == "2027-03-08T13:00:00+00:00"
+
+
+def test_a_refused_day_leaves_nothing_for_a_later_commit(client, care):
+    """A caller that catches the refusal and commits something else (a page's audit hook) keeps nothing."""
+    from televisit import clock
+    from televisit.domain.errors import SlotUnavailable
+    from televisit.models import User
+    from televisit.services.auth import actor_of
+    from televisit.services.pathways import itineraries
+
+    pathway = _pathway(client, care)
+    option = _options(client, pathway)[0]
+    taken = dict(option["steps"][2], visit_type_id=care.consult)
+    assert _book(client, care.desk, taken, patient_id=care.patient_id).status_code == 201
+    before = db.session.scalar(select(func.count()).select_from(Appointment))
+    steps = [
+        itineraries.StepRequest(datetime.fromisoformat(s["start"]), s["clinician_id"], s["location_id"], s["mode"])
+        for s in option["steps"]
+    ]
+    desk = actor_of(db.session.scalar(select(User).where(User.email == "sched@example.org")))
+    with pytest.raises(SlotUnavailable):
+        itineraries.book(db.session, pathway, steps, actor=desk, now=clock.now(), patient_id=care.patient_id)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == before

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
 from televisit.domain.availability import VisitSpec
-from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
+from televisit.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, SlotUnavailable
 from televisit.domain.roles import Actor
 from televisit.models import Appointment, Reservation
 from televisit.services import outbox
@@ -65,9 +65,14 @@ def is_overlap(exc: IntegrityError) -> bool:
 
 @contextmanager
 def overlap_refused(session: Session) -> Iterator[None]:
-    """Roll back on a database error; an overlap the database refused becomes SlotUnavailable ("taken")."""
+    """Roll back on a database error; an overlap the database refused becomes SlotUnavailable ("taken").
+    A refusal raised inside (a step of a clinic day that cannot be had) rolls back too: nothing half-written
+    is left in the session for a later commit to keep."""
     try:
         yield
+    except DomainError:
+        session.rollback()
+        raise
     except IntegrityError as exc:
         session.rollback()
         if is_overlap(exc):
