@@ -159,6 +159,20 @@ for _endpoint, _methods in {
     "scheduler.resolve_urgent": "POST",
     "scheduler.waitlist_page": "GET",
     "scheduler.leave_waitlist": "POST",
+    # clinic days and radiosurgery courses at the desk
+    "scheduler.day_options": "GET",
+    "scheduler.confirm_day": "GET",
+    "scheduler.book_day": "POST",
+    "scheduler.itinerary": "GET",
+    "scheduler.reschedule_day": "POST",
+    "scheduler.cancel_day_form": "GET",
+    "scheduler.cancel_day": "POST",
+    "scheduler.course_options": "GET",
+    "scheduler.book_course": "POST",
+    "scheduler.course": "GET",
+    "scheduler.reschedule_course": "POST",
+    "scheduler.cancel_course_form": "GET",
+    "scheduler.cancel_course": "POST",
 }.items():
     MATRIX[(_endpoint, _methods)] = DESK
 for _endpoint in ("index", "audit_page", "clinicians", "edit_clinician", "new_clinician", "locations"):
@@ -168,6 +182,11 @@ for _endpoint in ("edit_location", "new_location", "users_list", "edit_user", "v
 for _endpoint in ("edit_visit_type", "new_visit_type"):
     MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
 for _endpoint in ("save_clinician", "save_location", "create_user", "save_user", "save_visit_type"):
+    MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+# rooms and machines, site closures, pathways
+for _endpoint in ("resources_list", "resource", "closures", "pathways_list", "new_pathway"):
+    MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
+for _endpoint in ("create_resource", "save_resource_hours", "resource_out_of_service", "add_closure", "create_pathway"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
 
 # Bodies that pass validation, so a refusal can only come from authorization.

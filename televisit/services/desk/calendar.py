@@ -17,7 +17,7 @@ from televisit.domain.calendar import day_label
 from televisit.domain.formatting import format_time, format_when
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import UTC, date_range_bounds, format_hhmm, get_zone, local_date, render
-from televisit.models import Appointment, Clinician, Location, VisitType
+from televisit.models import Appointment, Clinician, Location, Resource, VisitType
 from televisit.services.booking import appointments as booking
 
 MARGIN = timedelta(hours=15)  # every zone's local day lies within its UTC day +- 15 hours
@@ -73,10 +73,11 @@ class CalendarQuery:
 
 
 def names(session: Session) -> dict[str, dict[int, str]]:
-    """Clinician and visit type names by id (small tables, read once per page)."""
+    """Clinician, visit type and resource names by id (small tables, read once per page)."""
     return {
         "clinicians": dict(session.execute(select(Clinician.id, Clinician.name)).all()),
         "visit_types": dict(session.execute(select(VisitType.id, VisitType.name)).all()),
+        "resources": dict(session.execute(select(Resource.id, Resource.name)).all()),
     }
 
 

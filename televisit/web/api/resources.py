@@ -50,11 +50,12 @@ def put_resource_hours(resource_id: int):
     f = Fields(json_body())
     raw = f.get("rules", list_of(lambda r: r, max_len=100, unique=False), required=True)
     f.done()
-    res = resources.set_hours(db.session, resource_id, [_hours(i, r) for i, r in enumerate(raw)])
+    res = resources.set_hours(db.session, resource_id, [parse_hours(i, r) for i, r in enumerate(raw)])
     return jsonify({"rules": [resource_hours_json(r) for r in res.rules]})
 
 
-def _hours(i: int, raw) -> resources.HoursInput:
+def parse_hours(i: int, raw) -> resources.HoursInput:
+    """One weekly window of PUT /resources/<id>/availability (shared with the admin's hours form)."""
     if not isinstance(raw, dict):
         raise Invalid({f"rules[{i}]": "expected an object"})
     f = Fields(raw)
