@@ -93,6 +93,21 @@ def build(invite: Invite, *, method: str | None = None) -> bytes:
     return cal.to_ical()
 
 
+def build_many(invites: list[Invite], *, method: str | None = None) -> bytes:
+    """One .ics for several visits (a clinic day, a course): one VEVENT each, one VTIMEZONE per zone."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    for zone_name in dict.fromkeys(inv.zone_name for inv in invites):
+        cal.add_component(vtimezone(zone_name, min(inv.start for inv in invites if inv.zone_name == zone_name)))
+    for inv in invites:
+        cal.add_component(_event(inv))
+    return cal.to_ical()
+
+
 def _event(inv: Invite) -> Event:
     zone = get_zone(inv.zone_name)
     ev = Event()

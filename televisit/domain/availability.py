@@ -45,6 +45,13 @@ class VisitSpec:
     min_notice_minutes: int
     max_advance_days: int
     modes: frozenset[str]
+    resource_kinds: tuple[str, ...] = ()  # one resource of each kind at the site, for the blocked interval
+    team: tuple[str, ...] = ()  # a joint visit: one clinician of each specialty, the first leads
+
+    @property
+    def needs_more(self) -> bool:
+        """True when a slot needs more than its one clinician: resources, or a team."""
+        return bool(self.resource_kinds) or len(self.team) > 1
 
     @property
     def duration(self) -> timedelta:
@@ -69,6 +76,13 @@ class Slot:
     mode: str
     start: datetime
     end: datetime
+    clinician_ids: tuple[int, ...] = ()  # a joint visit's attending clinicians, the first is clinician_id
+    resource_ids: tuple[int, ...] = ()  # the resources the visit holds
+
+    @property
+    def attending(self) -> tuple[int, ...]:
+        """Every attending clinician (the lead alone when the visit is not joint)."""
+        return self.clinician_ids or (self.clinician_id,)
 
 
 class Intervals:
@@ -131,6 +145,7 @@ class ClinicianDay:
     rules: tuple[Rule, ...]
     busy: Intervals  # other appointments' blocked intervals
     time_off: Intervals
+    closed: bool = False  # the site is closed that local day (a holiday)
 
 
 def grid(cd: ClinicianDay, visit: VisitSpec, mode: str | None = None) -> list[tuple[datetime, str]]:
@@ -157,6 +172,8 @@ def refusal(
         on_grid = (start, mode) in set(grid(cd, visit, mode))
     if not on_grid:
         return "outside_hours"
+    if cd.closed:
+        return "closed"
     earliest, latest = bookable_window(visit, now)
     if start < earliest:
         return "too_soon"
@@ -171,6 +188,8 @@ def refusal(
 
 def free_slots(cd: ClinicianDay, visit: VisitSpec, *, now: datetime, mode: str | None = None) -> list[Slot]:
     """Free slots of `visit` for one clinician, site and local day, in start order."""
+    if cd.closed:
+        return []
     return [
         Slot(cd.clinician_id, cd.location_id, visit.id, m, start, start + visit.duration)
         for start, m in grid(cd, visit, mode)
@@ -187,4 +206,18 @@ REASONS = {
     "not_offered": "The clinician does not offer this visit type.",
     "not_licensed": "The clinician is not licensed where the patient will be for a video visit.",
     "mode_not_offered": "This visit type is not offered in that mode.",
+    "closed": "The site is closed that day.",
+    "no_team": "Not every clinician this joint visit needs is free at that time.",
+    "no_resource": "No room or machine this visit needs is free at that time.",
 }
+
+
+def window_covers(rules: Iterable[Rule], day: date, zone: ZoneInfo, span: tuple[datetime, datetime], mode: str) -> bool:
+    """True when one of `rules` (at the site, in `mode`) holds the whole of `span` on local `day`."""
+    for rule in rules:
+        if mode not in rule.modes:
+            continue
+        window = rule_window(rule, day, zone)
+        if window is not None and window[0] <= span[0] and span[1] <= window[1]:
+            return True
+    return False

@@ -172,6 +172,9 @@ REASON_TEXT = {
     "time_off": "The clinician is away at that time. Please choose another time.",
     "not_offered": "That clinician does not offer this kind of visit. Please choose one of the times below.",
     "mode_not_offered": "This visit is not offered that way. Please choose video or in person again.",
+    "closed": "The clinic is closed that day. Please choose another day.",
+    "no_team": "Not all of the care team is free at that time any more. Please choose another time.",
+    "no_resource": "The room or equipment this visit needs is no longer free then. Please choose another time.",
 }
 CODE_TEXT = {
     "conflict": None,  # its own message says what state the visit is in

@@ -22,10 +22,13 @@ class Actor:
     def is_booker(self) -> bool:
         return self.role in BOOKERS
 
-    def may_see(self, patient_id: int, clinician_id: int) -> bool:
-        """Object-level rule: bookers see all; a clinician their own visits; a patient their own."""
+    def may_see(self, patient_id: int, clinician_id: int, attending=()) -> bool:
+        """Object-level rule: bookers see all; a clinician the visits they attend (`attending`: every attending
+        clinician of a joint visit); a patient their own."""
         if self.is_booker:
             return True
         if self.role == CLINICIAN:
-            return self.clinician_id is not None and self.clinician_id == clinician_id
+            return self.clinician_id is not None and (
+                self.clinician_id == clinician_id or self.clinician_id in attending
+            )
         return self.role == PATIENT and self.patient_id == patient_id

@@ -107,6 +107,12 @@ def local_date(instant: datetime, zone: ZoneInfo) -> date:
     return to_local(instant, zone).date()
 
 
+def wall_minute(instant: datetime, zone: ZoneInfo) -> int:
+    """The minute of the local day that `instant` reads on the wall in `zone` (0..1439)."""
+    local = to_local(instant, zone)
+    return local.hour * 60 + local.minute
+
+
 def _first_instant_with_offset(lo: datetime, hi: datetime, zone: ZoneInfo) -> datetime:
     """Binary-search the transition instant between `lo` (old offset) and `hi` (new offset)."""
     target = hi.astimezone(zone).utcoffset()

@@ -3,6 +3,16 @@
 from televisit.models.appointment import Appointment
 from televisit.models.audit import AuditEvent
 from televisit.models.base import Base, UTCDateTime
+from televisit.models.care import (
+    Course,
+    Itinerary,
+    Pathway,
+    Reservation,
+    Resource,
+    ResourceRule,
+    ResourceTimeOff,
+    SiteClosure,
+)
 from televisit.models.catalog import AvailabilityRule, Clinician, Location, TimeOff, VisitType
 from televisit.models.intake import Intake, UrgentCase
 from televisit.models.messaging import (
@@ -27,6 +37,14 @@ __all__ = [
     "CalendarFeed",
     "Clinician",
     "ClinicianPresence",
+    "Course",
+    "Itinerary",
+    "Pathway",
+    "Reservation",
+    "Resource",
+    "ResourceRule",
+    "ResourceTimeOff",
+    "SiteClosure",
     "FreedSlot",
     "Intake",
     "Location",

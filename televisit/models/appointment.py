@@ -1,17 +1,14 @@
-"""The appointment aggregate. Overlap of active appointments is refused by the database itself."""
+"""The appointment aggregate. Overlap of what active appointments hold is refused by the database itself
+(through `reservations`, models/care.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from televisit.domain.appointments import HOLDS_TIME
 from televisit.models.base import Base, UTCDateTime
-
-# the predicate of the partial index below: the statuses that hold a clinician's time
-HOLDING = f"status IN ({', '.join(repr(s) for s in HOLDS_TIME)})"
 
 
 class Appointment(Base):
@@ -44,6 +41,13 @@ class Appointment(Base):
     starts_soon_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     licensure_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Care as the program gives it (migration 0009): every attending clinician (the first is `clinician_id`)
+    # and the resources held, as read (the database guards them through `reservations`); the clinic day
+    # or treatment course the visit belongs to.
+    clinician_ids: Mapped[list | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # None: [clinician_id]
+    resource_ids: Mapped[list | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # None: []
+    itinerary_id: Mapped[int | None] = mapped_column(ForeignKey("itineraries.id"), nullable=True, index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     patient = relationship("Patient", lazy="joined")
@@ -52,18 +56,18 @@ class Appointment(Base):
     # rendering the answer needs no query for the location. None: read `location.timezone`.
     site_timezone = None
 
+    @property
+    def attending_ids(self) -> list[int]:
+        """Every attending clinician, the primary first."""
+        return list(self.clinician_ids or [self.clinician_id])
+
+    @property
+    def held_resource_ids(self) -> list[int]:
+        """The resources this visit holds."""
+        return list(self.resource_ids or [])
+
     __table_args__ = (
         Index("ix_appointments_clinician_block", "clinician_id", "block_start", "block_end"),
         Index("ix_appointments_start", "start_at"),
         Index("ix_appointments_status_start", "status", "start_at"),  # the waiting-room sweeps
-        # the slot search: each clinician's bookings that hold time, in start order (services/booking/busy_time.py)
-        Index(
-            "ix_appointments_holding",
-            "clinician_id",
-            "block_start",
-            "block_end",
-            "id",
-            postgresql_where=text(HOLDING),
-            sqlite_where=text(HOLDING),
-        ),
     )

@@ -54,6 +54,10 @@ class VisitType(Base):
     max_advance_days: Mapped[int] = mapped_column(Integer, default=180)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     reminder_policy: Mapped[list | None] = mapped_column(JSON, nullable=True)  # None = the default policy
+    # A visit holds one resource of each kind at its site (e.g. ["linac"]); a joint visit is attended by
+    # one clinician of each specialty together (the first specialty's clinician leads it).
+    resource_kinds: Mapped[list] = mapped_column(JSON, default=list)
+    team_specialties: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class Clinician(Base):

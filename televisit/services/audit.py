@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from televisit.models import Appointment, AuditEvent, Intake, UrgentCase, User
+from televisit.models import Appointment, AuditEvent, Course, Intake, Itinerary, UrgentCase, User
 
 MAX_PER_PAGE = 200
 # Object types whose row names the patient, so every event can be filtered by patient.
@@ -17,6 +17,8 @@ _PATIENT_COLUMN = {
     "intake": (Intake, Intake.patient_id),
     "urgent_case": (UrgentCase, UrgentCase.patient_id),
     "user": (User, User.patient_id),
+    "itinerary": (Itinerary, Itinerary.patient_id),
+    "course": (Course, Course.patient_id),
 }
 
 

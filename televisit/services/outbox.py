@@ -135,7 +135,7 @@ def _site_and_policy_stmt():
 def _plan(
     session: Session,
     appt: Appointment,
-    notice: str,
+    notice: str | None,
     now: datetime,
     *,
     remind: bool = True,
@@ -148,7 +148,7 @@ def _plan(
     rows go in as one INSERT; the unique index still refuses a duplicate.
     """
     channels = channels_for(session, appt.patient) if channels is None else channels
-    rows = [_row(appt, notice, channel, now, now) for channel in sorted(channels)]
+    rows = [_row(appt, notice, channel, now, now) for channel in sorted(channels)] if notice else []
     if remind:
         site = site or _site(session, appt)
         planned = reminders.plan(
@@ -189,6 +189,26 @@ def on_booked(
     known already)."""
     session.flush()  # the appointment needs its id for the keys
     _plan(session, appt, "confirmation", now, channels=channels, site=site)
+
+
+def reminders_only(
+    session: Session,
+    appt: Appointment,
+    *,
+    now: datetime,
+    channels: frozenset[str] | None = None,
+    site: Site | None = None,
+) -> None:
+    """The policy's reminders, without a notice: a later fraction of a course, whose booking the first
+    fraction's confirmation already told."""
+    session.flush()
+    _plan(session, appt, None, now, channels=channels, site=site)
+
+
+def on_moved_quietly(session: Session, appt: Appointment, *, now: datetime) -> None:
+    """Withdraw what was pending for the old time and plan the new reminders, without a notice."""
+    withdraw_pending(session, appt.id)
+    _plan(session, appt, None, now)
 
 
 def on_moved(session: Session, appt: Appointment, *, now: datetime) -> None:

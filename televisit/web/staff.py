@@ -30,6 +30,9 @@ REFUSALS = {
         "Book in person, or choose a clinician licensed in the patient's region."
     ),
     "mode_not_offered": "This visit type is not offered in that mode.",
+    "closed": "The site is closed that day (a holiday or closure). Please pick another day.",
+    "no_team": "Not every clinician this joint visit needs is free then. Please pick another slot.",
+    "no_resource": "No room or machine this visit needs is free then. Please pick another slot.",
 }
 
 

@@ -87,6 +87,28 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("api.revoke_feeds", "DELETE"): frozenset({"clinician", "admin"}),
     ("api.create_location", "POST"): ADMIN,
     ("api.create_visit_type", "POST"): ADMIN,
+    # care as the program gives it: rooms and machines, closures, pathways, clinic days, courses
+    ("api.create_resource", "POST"): ADMIN,
+    ("api.list_resources", "GET"): CLINICIANS | DESK,
+    ("api.get_resource_hours", "GET"): CLINICIANS | DESK,
+    ("api.put_resource_hours", "PUT"): DESK,
+    ("api.post_resource_time_off", "POST"): DESK,
+    ("api.post_closure", "POST"): DESK,
+    ("api.create_pathway", "POST"): ADMIN,
+    ("api.list_pathways", "GET"): PUBLIC,
+    ("api.get_pathway", "GET"): PUBLIC,
+    ("api.pathway_options", "GET"): PUBLIC,
+    ("api.create_itinerary", "POST"): PATIENTS | DESK,
+    ("api.get_itinerary", "GET"): VISIT,
+    ("api.itinerary_calendar", "GET"): VISIT,
+    ("api.reschedule_itinerary", "POST"): VISIT,
+    ("api.cancel_itinerary", "POST"): VISIT,
+    ("api.course_options", "GET"): CLINICIANS | DESK,
+    ("api.create_course", "POST"): DESK,
+    ("api.get_course", "GET"): VISIT,
+    ("api.course_calendar", "GET"): VISIT,
+    ("api.reschedule_course", "POST"): DESK,
+    ("api.cancel_course", "POST"): frozenset({"clinician"}) | DESK,
     # patient pages (the appointment page and its .ics also serve the staff who see the visit)
     ("visits.appointments", "GET"): PATIENTS,
     ("visits.appointment", "GET"): VISIT,
@@ -145,6 +167,20 @@ for _endpoint, _methods in {
     "scheduler.resolve_urgent": "POST",
     "scheduler.waitlist_page": "GET",
     "scheduler.leave_waitlist": "POST",
+    # clinic days and radiosurgery courses at the desk
+    "scheduler.day_options": "GET",
+    "scheduler.confirm_day": "GET",
+    "scheduler.book_day": "POST",
+    "scheduler.itinerary": "GET",
+    "scheduler.reschedule_day": "POST",
+    "scheduler.cancel_day_form": "GET",
+    "scheduler.cancel_day": "POST",
+    "scheduler.course_options": "GET",
+    "scheduler.book_course": "POST",
+    "scheduler.course": "GET",
+    "scheduler.reschedule_course": "POST",
+    "scheduler.cancel_course_form": "GET",
+    "scheduler.cancel_course": "POST",
 }.items():
     MATRIX[(_endpoint, _methods)] = DESK
 for _endpoint in ("index", "audit_page", "clinicians", "edit_clinician", "new_clinician", "locations"):
@@ -155,10 +191,17 @@ for _endpoint in ("edit_visit_type", "new_visit_type"):
     MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
 for _endpoint in ("save_clinician", "save_location", "create_user", "save_user", "save_visit_type"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+# rooms and machines, site closures, pathways
+for _endpoint in ("resources_list", "resource", "closures", "pathways_list", "new_pathway"):
+    MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
+for _endpoint in ("create_resource", "save_resource_hours", "resource_out_of_service", "add_closure", "create_pathway"):
+    MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
 
 # Bodies that pass validation, so a refusal can only come from authorization.
 LATER = "2027-03-08T10:00:00-05:00"
 BODIES = {
+    "api.reschedule_itinerary": {"steps": [{"start": LATER, "clinician_id": 1, "location_id": 1, "mode": "virtual"}]},
+    "api.reschedule_course": {"first_start": LATER},
     "api.reschedule_appointment": {"start": LATER},
     "api.cancel_appointment": {"reason": "matrix"},
 }

@@ -107,14 +107,22 @@ def test_pg_dump_restores_into_a_new_database_with_data_constraints_and_triggers
     assert after["outbox_messages"] and after["patients"] and after["users"]
     for key in [*TABLES, "constraints", "triggers", "alembic"]:
         assert after[key] == before[key], key
-    assert ("appointments_no_overlap", "x") in after["constraints"]  # the exclusion constraint (EXCLUDE USING gist)
+    assert ("reservations_no_overlap_clinician", "x") in after["constraints"]  # EXCLUDE USING gist
+    assert ("reservations_no_overlap_resource", "x") in after["constraints"]
     assert {name for name, _ in after["triggers"]} >= {"audit_events_no_update", "audit_events_no_truncate"}
 
     # The restored copy is a working database: the constraint and the triggers still act.
     engine = create_engine(target_url)
     with engine.connect() as conn:
-        with pytest.raises(Exception, match="appointments_no_overlap"):
-            conn.execute(text("INSERT INTO appointments SELECT (a).* FROM (SELECT a FROM appointments a LIMIT 1) s"))
+        with pytest.raises(Exception, match="reservations_no_overlap_clinician"):
+            conn.execute(
+                text(
+                    "INSERT INTO reservations"
+                    " (appointment_id, clinician_id, is_primary, block_start, block_end, holding)"
+                    " SELECT appointment_id, clinician_id, false, block_start, block_end, true"
+                    " FROM reservations WHERE holding LIMIT 1"
+                )
+            )
         conn.rollback()
         if after["audit_events"]:
             with pytest.raises(Exception, match="append-only"):

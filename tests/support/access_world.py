@@ -7,7 +7,17 @@ from datetime import datetime, timedelta, timezone
 
 from televisit import clock
 from televisit.extensions import db
-from televisit.models import Intake, OutboxMessage, TimeOff, UrgentCase
+from televisit.models import (
+    Appointment,
+    Course,
+    Intake,
+    Itinerary,
+    OutboxMessage,
+    Pathway,
+    Resource,
+    TimeOff,
+    UrgentCase,
+)
 from televisit.services.auth import actor_of
 from televisit.services.messaging import feeds, links
 from tests import factories as f
@@ -99,7 +109,27 @@ def _ids(p, appt_id: int) -> dict:
             secret, purpose, appt_id, 0, expires, offer_id=1 if purpose == "offer" else None
         )
     ids["token:links.view_ics"] = ids["token:links.view"]
-    return ids
+    return ids | _care_ids(p, appt_id, now)
+
+
+def _care_ids(p, appt_id: int, now) -> dict:
+    """A scanner, a pathway, the visit as the one step of a clinic day, and a one-fraction course."""
+    res = Resource(name="MRI 1", kind="mri", location_id=p.cleveland.id)
+    pathway = Pathway(name="Day", steps=[{"visit_type_id": p.consult.id}], min_gap_minutes=0, max_gap_minutes=60)
+    db.session.add_all([res, pathway])
+    db.session.flush()
+    appt = db.session.get(Appointment, appt_id)
+    stamp = {"created_at": now, "updated_at": now}
+    it = Itinerary(pathway_id=pathway.id, patient_id=appt.patient_id, status="booked", sequence=0, **stamp)
+    course = Course(
+        patient_id=appt.patient_id, visit_type_id=p.consult.id, clinician_id=p.us_doc.id,
+        location_id=p.cleveland.id, count=1, pattern="weekdays", status="booked", **stamp,
+    )  # fmt: skip
+    db.session.add_all([it, course])
+    db.session.flush()
+    appt.itinerary_id = it.id
+    db.session.commit()
+    return {"resource_id": res.id, "pathway_id": pathway.id, "itinerary_id": it.id, "course_id": course.id}
 
 
 def _secret() -> str:

@@ -13,15 +13,15 @@ from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
 from televisit.domain.availability import VisitSpec
-from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound, SlotUnavailable
+from televisit.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, SlotUnavailable
 from televisit.domain.roles import PATIENT, Actor
-from televisit.models import Appointment
+from televisit.models import Appointment, Reservation
 from televisit.services import outbox
 from televisit.services.booking import cap, freed, rows
 from televisit.services.booking import snapshot as catalog_snapshot
 from televisit.services.booking.check import SlotRequest, checked_slot
 
-OVERLAP_MARKERS = ("appointments_no_overlap", "slot_unavailable", "23P01")
+OVERLAP_MARKERS = ("reservations_no_overlap", "slot_unavailable", "23P01")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class MoveRequest:
     patient_region: str | None = None
 
 
-def _patient_id_for(actor: Actor, patient_id: int | None) -> int:
+def patient_id_for(actor: Actor, patient_id: int | None) -> int:
     """Whom the actor may book for: a patient only themself; staff anyone they name."""
     if actor.role == "patient":
         if patient_id not in (None, actor.patient_id):
@@ -64,10 +64,15 @@ def is_overlap(exc: IntegrityError) -> bool:
 
 
 @contextmanager
-def _overlap_refused(session: Session) -> Iterator[None]:
-    """Roll back on a database error; an overlap the database refused becomes SlotUnavailable ("taken")."""
+def overlap_refused(session: Session) -> Iterator[None]:
+    """Roll back on a database error; an overlap the database refused becomes SlotUnavailable ("taken").
+    A refusal raised inside (a step of a clinic day that cannot be had) rolls back too: nothing half-written
+    is left in the session for a later commit to keep."""
     try:
         yield
+    except DomainError:
+        session.rollback()
+        raise
     except IntegrityError as exc:
         session.rollback()
         if is_overlap(exc):
@@ -84,7 +89,7 @@ def _overlap_refused(session: Session) -> Iterator[None]:
 
 def _commit(session: Session, *hooks) -> None:
     """Flush (the database checks overlap here), run `hooks` in the same transaction, commit."""
-    with _overlap_refused(session):
+    with overlap_refused(session):
         session.flush()
         for hook in hooks:
             hook()
@@ -123,21 +128,29 @@ def book(
     clinician's busy time, an INSERT each for the appointment, its messages and the audit event, a commit
     (and, for a patient's own booking, the count of their upcoming ones)."""
     self_service = actor.role == PATIENT
-    who = rows.patient_for(session, _patient_id_for(actor, req.patient_id), lock=self_service)
+    who = rows.patient_for(session, patient_id_for(actor, req.patient_id), lock=self_service)
     if self_service:
         cap.check(session, who.patient.id, now=now, most=max_upcoming)
     snap = catalog_snapshot.current(session, who.stamp)
     slot_req = replace(req.slot, patient_region=req.slot.patient_region or who.patient.region)
     slot, visit = checked_slot(session, slot_req, now=now, snap=snap)
-    values = rows.new_values(slot, visit, who.patient.id, slot_req.patient_region, req.reason, actor.user_id, now)
     site = outbox.Site(snap.zones[slot.location_id], snap.policies[slot.visit_type_id], who.patient.timezone)
-    with _overlap_refused(session):
-        appt = rows.insert_loaded(session, values)
-        appt.site_timezone = site.zone
+    with overlap_refused(session):
+        appt = insert_booked(session, slot, visit, who, slot_req.patient_region, req.reason, actor, now, site.zone)
         outbox.on_booked(session, appt, now=now, channels=outbox.reachable(who.patient, who.phone), site=site)
         if before_commit:
             before_commit(appt)
         _commit_keeping(session)
+    return appt
+
+
+def insert_booked(session: Session, slot, visit: VisitSpec, who, region, reason, actor: Actor, now, zone, **part):
+    """INSERT one booked appointment and what it holds (inside the caller's `overlap_refused`); `part`:
+    `itinerary_id` or `course_id` when it is a step of a clinic day or a fraction of a course."""
+    values = rows.new_values(slot, visit, who.patient.id, region, reason, actor.user_id, now) | part
+    appt = rows.insert_loaded(session, values)
+    rows.reserve_extras(session, appt.id, slot, visit)
+    appt.site_timezone = zone
     return appt
 
 
@@ -152,7 +165,7 @@ def get_visible(session: Session, appointment_id: int, actor: Actor, *, lock: bo
     if lock:
         stmt = stmt.with_for_update(of=Appointment).execution_options(populate_existing=True)
     appt = session.scalars(stmt).first()
-    if appt is None or not actor.may_see(appt.patient_id, appt.clinician_id):
+    if appt is None or not actor.may_see(appt.patient_id, appt.clinician_id, appt.attending_ids):
         raise NotFound("No such appointment.")
     return appt
 
@@ -184,14 +197,23 @@ def reschedule(
     )
     slot, visit = checked_slot(session, slot_req, now=now, exclude_appointment_id=appt.id)
     freed.note_freed(session, appt, now=now)  # the old time, before it changes
+    place_moved(session, appt, slot, visit, region=slot_req.patient_region, now=now)
+    # one transaction: the move, what it holds, its messages and the freed time, or nothing
+    hold = lambda: rows.reserve_extras(session, appt.id, slot, visit)  # after the flush that moves the lead's row
+    _commit(session, hold, *_hooks(lambda: outbox.on_moved(session, appt, now=now), appt, before_commit))
+    return appt
+
+
+def place_moved(session: Session, appt: Appointment, slot, visit: VisitSpec, *, region, now: datetime) -> None:
+    """Put `appt` at `slot` (sequence + 1), written at the next flush; what it held beyond its lead
+    clinician is released now (the caller reserves it again after the flush: `rows.reserve_extras`)."""
+    rows.release_extras(session, appt.id)
     appt.clinician_id, appt.location_id, appt.mode = slot.clinician_id, slot.location_id, slot.mode
-    appt.patient_region = slot_req.patient_region
+    appt.clinician_ids, appt.resource_ids = list(slot.clinician_ids) or None, list(slot.resource_ids) or None
+    appt.patient_region = region
     _place(appt, visit, slot.start)
     appt.sequence += 1
     appt.updated_at = now
-    # one transaction: the move, its messages and the freed time, or nothing
-    _commit(session, *_hooks(lambda: outbox.on_moved(session, appt, now=now), appt, before_commit))
-    return appt
 
 
 def _mark_cancelled(session: Session, appt: Appointment, now: datetime, reason: str | None) -> list[Callable[[], None]]:
@@ -272,8 +294,9 @@ def list_visible(session: Session, f: AppointmentFilter, *, actor: Actor) -> lis
     stmt = select(Appointment).order_by(Appointment.start_at, Appointment.id)
     if actor.role == "patient":
         stmt = stmt.where(Appointment.patient_id == actor.patient_id)
-    elif actor.role == "clinician":
-        stmt = stmt.where(Appointment.clinician_id == actor.clinician_id)
+    elif actor.role == "clinician":  # the visits they attend, joint visits included
+        attends = select(Reservation.appointment_id).where(Reservation.clinician_id == actor.clinician_id)
+        stmt = stmt.where(Appointment.id.in_(attends))
     conditions = [
         (f.lo, lambda v: Appointment.start_at >= v),
         (f.hi, lambda v: Appointment.start_at < v),

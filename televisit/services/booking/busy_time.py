@@ -1,5 +1,9 @@
 """Busy time read from the database: other appointments' blocked intervals and clinicians' time off.
 
+What an appointment holds is read from `reservations` (one row per attending clinician and per
+resource, the primary row kept in step with the appointment by trigger, migration 0009), so a joint
+visit is busy time for each of its clinicians.
+
 The booking check reads every blocked interval of one clinician around one day (`blocked`), so it can
 say exactly why a time is refused. The slot search reads them as *gaps* (`free_gaps`): back-to-back
 bookings arrive merged, so a full fortnight is a few rows per clinician instead of a row per booking.
@@ -31,10 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from televisit.domain import appointments as status
-from televisit.models import Appointment, TimeOff
+from televisit.models import Reservation, ResourceTimeOff, TimeOff
 
-_APPT, _OFF = Appointment.__table__, TimeOff.__table__
+_HELD, _OFF, _RES_OFF = Reservation.__table__, TimeOff.__table__, ResourceTimeOff.__table__
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH = _NAIVE_EPOCH.replace(tzinfo=timezone.utc)  # _EPOCH + (naive - _NAIVE_EPOCH): naive UTC -> aware UTC
 
@@ -66,30 +69,49 @@ def _aware(naive: datetime | None) -> datetime | None:
 @lru_cache(maxsize=4)
 def _blocked_stmt(dialect: str):
     """The query of `blocked`, built once per dialect: the booking check's."""
-    a = _APPT.c
+    a = _HELD.c
     wall = _utc_wall(dialect)
     busy = select(literal(0), a.clinician_id, wall(a.block_start), wall(a.block_end)).where(*_holding(dialect))
     return union_all(busy, _time_off(dialect))
 
 
-def _holding(dialect: str) -> tuple:
-    """Conditions: other appointments of `:ids` that hold time and touch [`:lo`, `:hi`) (UTC instants)."""
-    a = _APPT.c
+def _holding(dialect: str, party: str = "clinician_id") -> tuple:
+    """Conditions: other appointments' reservations of `:ids` (clinicians, or resources) that hold time and
+    touch [`:lo`, `:hi`) (UTC instants). `holding AND <party> IS NOT NULL` is the predicate of the partial
+    index `ix_reservations_<party>_holding`, written the same way so PostgreSQL uses it."""
+    a = _HELD.c
     lo, hi = bindparam("lo", type_=a.block_end.type), bindparam("hi", type_=a.block_start.type)
     return (
-        _among(dialect)(a.clinician_id),
-        holds_time(a.status),
+        a.holding,
+        a[party].isnot(None),
+        _among(dialect)(a[party]),
         a.block_end > lo,
         a.block_start < hi,
-        a.id != bindparam("exclude"),
+        a.appointment_id != bindparam("exclude"),
     )
 
 
-def holds_time(column):
-    """`status IN (the statuses that hold time)`, the list written into the SQL: the partial index
-    `ix_appointments_holding` (migration 0006) has this predicate, and a plan PostgreSQL prepares once
-    for any parameter values could not use it if the list were parameters."""
-    return column.in_(bindparam("holding_statuses", status.HOLDS_TIME, expanding=True, literal_execute=True))
+def resources_blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None):
+    """Other appointments' blocked intervals and the time off of resources `ids` touching [lo, hi), by resource."""
+    flush_pending(session)
+    stmt = _resources_stmt(session.get_bind().dialect.name)
+    out: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
+    for kind, rid, start, end in session.connection().execute(stmt, _range_params(ids, lo, hi, exclude)).all():
+        out[kind][rid].append((_aware(start), _aware(end)))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _resources_stmt(dialect: str):
+    a, o, wall = _HELD.c, _RES_OFF.c, _utc_wall(dialect)
+    busy = select(literal(0), a.resource_id, wall(a.block_start), wall(a.block_end)).where(
+        *_holding(dialect, "resource_id")
+    )
+    lo, hi = bindparam("lo", type_=o.end_at.type), bindparam("hi", type_=o.start_at.type)
+    off = select(literal(1), o.resource_id, wall(o.start_at), wall(o.end_at)).where(
+        _among(dialect)(o.resource_id), o.end_at > lo, o.start_at < hi
+    )
+    return union_all(busy, off)
 
 
 def _time_off(dialect: str):
@@ -137,10 +159,10 @@ def _free_gaps_stmt(dialect: str):
     (0, clinician, previous booking's end, start, end, opens, last) for every booking whose gap before
     it is long enough or that is the first (`opens`), or that is the last (`last`); (1, clinician, -,
     start, end, -, -) per time off. A gap runs from one booking's end to the next one's start: the blocked
-    intervals of bookings that hold time never overlap (the exclusion constraint; SQLite's serialized
-    writes), so their starts are distinct and order them. On PostgreSQL the partial index
-    `ix_appointments_holding` hands the rows over already in that order (no sort) without the table."""
-    a, wall = _APPT.c, _utc_wall(dialect)
+    intervals a clinician's reservations hold never overlap (the exclusion constraint; SQLite's triggers
+    and serialized writes), so their starts are distinct and order them. On PostgreSQL the partial index
+    `ix_reservations_clinician_holding` hands the rows over already in that order (no sort)."""
+    a, wall = _HELD.c, _utc_wall(dialect)
     ordered = dict(partition_by=a.clinician_id, order_by=a.block_start)
     blocks = (
         select(

@@ -24,10 +24,11 @@ DEFAULT_MOST = 6
 UPCOMING = (st.BOOKED, st.CHECKED_IN, st.IN_VISIT)
 
 
-def check(session: Session, patient_id: int, *, now: datetime, most: int) -> None:
-    """BookingLimit (409) when the patient already holds `most` upcoming self-booked visits."""
+def check(session: Session, patient_id: int, *, now: datetime, most: int, adding: int = 1) -> None:
+    """BookingLimit (409) when `adding` more visits (a clinic day adds one per step) would take the patient past
+    `most` upcoming self-booked visits."""
     held = session.connection().execute(_held_stmt(), {"pid": patient_id, "now": now}).scalar_one()
-    if held >= most:
+    if held + adding > most:
         raise BookingLimit(
             f"You already have {held} upcoming visits that you booked yourself, the most you can book online. "
             "To book another, cancel one you no longer need, or ask the clinic's scheduling team to book it.",

@@ -18,6 +18,7 @@ from televisit.domain.licensure import covers
 from televisit.domain.timezones import date_range_bounds, get_zone, local_date
 from televisit.services.booking import busy_time
 from televisit.services.booking import snapshot as catalog_snapshot
+from televisit.services.booking.extras import Extras, with_parties
 from televisit.services.booking.snapshot import Snapshot
 
 MARGIN = timedelta(days=1)  # bookings just outside the day can still block (buffers)
@@ -33,6 +34,8 @@ class SlotRequest:
     mode: str
     start: datetime
     patient_region: str | None
+    clinician_ids: tuple[int, ...] | None = None  # a joint visit's clinicians as asked for (None: the server picks)
+    resource_ids: tuple[int, ...] | None = None  # the resources asked for (None: the server picks free ones)
 
 
 def check_slot(session: Session, req: SlotRequest, *, now: datetime, exclude_appointment_id: int | None = None) -> Slot:
@@ -60,11 +63,51 @@ def checked_slot(
     lo, hi = date_range_bounds(day, day, zone)
     busy, off = busy_time.blocked(session, [req.clinician_id], lo - MARGIN, hi + MARGIN, exclude_appointment_id)
     cid, rules = req.clinician_id, clinician.rules_at(req.location_id)
-    cd = ClinicianDay(cid, req.location_id, zone, day, rules, Intervals(busy[cid]), Intervals(off[cid]))
+    closed = snap.is_closed(req.location_id, day)
+    cd = ClinicianDay(cid, req.location_id, zone, day, rules, Intervals(busy[cid]), Intervals(off[cid]), closed)
     reason = refusal(cd, visit, req.start, req.mode, now=now)
     if reason is not None:
         raise unavailable(reason)
-    return Slot(cid, req.location_id, visit.id, req.mode, req.start, req.start + visit.duration), visit
+    slot = Slot(cid, req.location_id, visit.id, req.mode, req.start, req.start + visit.duration)
+    if visit.needs_more:
+        slot = _completed(session, snap, visit, slot, req, (lo - MARGIN, hi + MARGIN), exclude_appointment_id)
+    return slot, visit
+
+
+def _completed(session: Session, snap: Snapshot, visit: VisitSpec, slot: Slot, req: SlotRequest, span, exclude):
+    """The slot with the joint visit's clinicians and the resources it holds (as asked, or picked), or 409."""
+    _check_asked(snap, visit, req)
+    extras = Extras(snap, visit, req.patient_region, req.location_id).load(session, *span, exclude)
+    team = extras.team_for(slot, req.clinician_ids)
+    if team is None:
+        raise unavailable("no_team")
+    held = extras.resources_for(slot, req.resource_ids)
+    if held is None:
+        raise unavailable("no_resource")
+    return with_parties(slot, team, held)
+
+
+def _check_asked(snap: Snapshot, visit: VisitSpec, req: SlotRequest) -> None:
+    """Clinicians and resources asked for must be what the visit needs, in order (422 otherwise)."""
+    fields = {}
+    team = visit.team or ()
+    if req.clinician_ids is not None:
+        asked = [snap.clinicians.get(c) for c in req.clinician_ids]
+        ok = len(asked) == max(len(team), 1) and req.clinician_ids[0] == req.clinician_id
+        ok = ok and all(e is not None and (not team or e.specialty == team[i]) for i, e in enumerate(asked))
+        if not ok:
+            fields["clinician_ids"] = (
+                f"one clinician of each of {', '.join(team) or 'the lead'}, the first being clinician_id"
+            )
+    if req.resource_ids is not None:
+        asked = [snap.resources.get(r) for r in req.resource_ids]
+        ok = len(asked) == len(visit.resource_kinds)
+        ok = ok and all(r is not None and r.kind == visit.resource_kinds[i] for i, r in enumerate(asked))
+        if not ok:
+            kinds = ", ".join(visit.resource_kinds) or "none"
+            fields["resource_ids"] = f"one resource of each kind this visit needs, in order ({kinds})"
+    if fields:
+        raise Invalid(fields)
 
 
 def _parties(snap: Snapshot, req: SlotRequest):

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import instance_dict, manager_of_class
 from televisit.domain import appointments as st
 from televisit.domain.availability import Slot, VisitSpec
 from televisit.domain.errors import Invalid
-from televisit.models import Appointment, Patient, PhoneState
+from televisit.models import Appointment, Patient, PhoneState, Reservation
 from televisit.services.booking import snapshot as catalog_snapshot
 
 
@@ -84,6 +84,10 @@ def new_values(slot: Slot, visit: VisitSpec, patient_id: int, region, reason, us
         check_in_region=None,
         sequence=0,
         created_by_user_id=user_id,
+        clinician_ids=list(slot.clinician_ids) or None,
+        resource_ids=list(slot.resource_ids) or None,
+        itinerary_id=None,
+        course_id=None,
         created_at=now,
         updated_at=now,
         **dict.fromkeys(_UNSET_INSTANTS),
@@ -115,3 +119,23 @@ def insert_loaded(session: Session, values: dict) -> Appointment:
 
 
 _MANAGER = manager_of_class(Appointment)
+
+
+_RESERVE = insert(Reservation.__table__)
+
+
+def reserve_extras(session: Session, appointment_id: int, slot: Slot, visit: VisitSpec) -> None:
+    """Reserve a joint visit's other clinicians and the visit's resources (the lead's row comes by trigger)."""
+    block_start, block_end = visit.blocked(slot.start)
+    common = {"appointment_id": appointment_id, "is_primary": False, "block_start": block_start, "block_end": block_end}
+    rows = [{**common, "clinician_id": cid, "resource_id": None} for cid in slot.clinician_ids[1:]]
+    rows += [{**common, "clinician_id": None, "resource_id": rid} for rid in slot.resource_ids]
+    if rows:
+        session.connection().execute(_RESERVE.values(holding=True), rows)
+
+
+def release_extras(session: Session, appointment_id: int) -> None:
+    """Drop what an appointment holds beyond its lead clinician (before it moves and picks again)."""
+    table = Reservation.__table__
+    stmt = table.delete().where(table.c.appointment_id == appointment_id, table.c.is_primary.is_(False))
+    session.connection().execute(stmt)

@@ -80,9 +80,12 @@ def _days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
 class ChunkScan:
     """One load of busy time for every clinician, and the engine's answer per clinician-day (memoised)."""
 
-    def __init__(self, cat, visit: VisitSpec, busy: dict, off: dict, lo: datetime, hi: datetime, now: datetime):
-        """`cat`: the search's catalog (modes, zones, rules by site); `busy`/`off`: intervals by clinician."""
-        self.cat, self.visit, self.now, self.memo = cat, visit, now, {}
+    def __init__(
+        self, cat, visit: VisitSpec, busy: dict, off: dict, lo: datetime, hi: datetime, now: datetime, only=None
+    ):
+        """`cat`: the search's catalog (modes, zones, rules by site); `busy`/`off`: intervals by clinician;
+        `only`: the (site, local date) pairs to look at (None: every one)."""
+        self.cat, self.visit, self.now, self.memo, self.only = cat, visit, now, {}, only
         self.busy, self.off = busy, off
         self.prune = visit.buffer_before_minutes >= 0 and visit.buffer_after_minutes >= 0
         # Slots outside [lo, hi) are dropped and nothing before the notice is free: no room there.
@@ -99,7 +102,7 @@ class ChunkScan:
                 zone = self.cat.zones[loc_id]
                 for day in days[zone]:
                     rules = by_weekday.get(day.weekday())
-                    if rules:
+                    if rules and (self.only is None or (loc_id, day) in self.only):
                         found = self._day(cid, loc_id, zone, day, rules)
                         out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
         return out
@@ -107,6 +110,8 @@ class ChunkScan:
     def _day(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
         key = (cid, loc_id, day)
         if key not in self.memo:
+            if (loc_id, day) in self.cat.closures:
+                rules = ()  # the site is closed that day
             if self.prune:
                 room = self._room(cid)
                 rules = tuple(r for r in rules if (w := window(r, day, zone)) is not None and room.fits(w))

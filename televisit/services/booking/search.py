@@ -24,6 +24,7 @@ from televisit.domain.timezones import date_range_bounds, get_zone
 from televisit.models import VisitType
 from televisit.services.booking import busy_time
 from televisit.services.booking import snapshot as catalog_snapshot
+from televisit.services.booking.extras import Extras
 from televisit.services.booking.scan import ChunkScan, by_location
 from televisit.services.booking.snapshot import Snapshot
 
@@ -44,6 +45,7 @@ class SlotQuery:
     mode: str | None = None
     patient_region: str | None = None
     limit: int | None = None
+    only: frozenset[tuple[int, date]] | None = None  # (site, its local date) pairs to look at (None: all)
 
 
 def visit_spec(vt: VisitType) -> VisitSpec:
@@ -56,6 +58,8 @@ def visit_spec(vt: VisitType) -> VisitSpec:
         vt.min_notice_minutes,
         vt.max_advance_days,
         frozenset(vt.modes),
+        tuple(vt.resource_kinds or ()),
+        tuple(vt.team_specialties or ()),
     )
 
 
@@ -74,9 +78,12 @@ class _Catalog:
         self.modes: dict[int, frozenset[str]] = {}
         self.rules: dict[int, list[Rule]] = defaultdict(list)
         self.zones: dict[int, ZoneInfo] = {}
+        self.closures = snap.closures
         for cid, entry in snap.clinicians.items():
             if visit.id not in entry.visit_type_ids or q.clinician_id not in (None, cid):
                 continue
+            if visit.team and entry.specialty != visit.team[0]:
+                continue  # a joint visit is led by a clinician of its first specialty
             modes = _modes_for(entry.licenses, visit, q.patient_region, q.mode)
             for loc_id, rules in entry.rules.items():
                 if q.location_id not in (None, loc_id):
@@ -98,7 +105,7 @@ def _catalog(snap: Snapshot, q: SlotQuery, visit: VisitSpec) -> _Catalog:
     return snap.remember(key, lambda: _Catalog(snap, q, visit))
 
 
-def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude) -> ChunkScan:
+def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude, extras, only) -> ChunkScan:
     """Load what can block a slot starting in [lo, hi) and wrap it for scanning."""
     # A slot's blocked interval reaches buffer_before earlier and duration + buffer_after later
     # (time off only meets the visit itself), so nothing further out can matter.
@@ -106,13 +113,18 @@ def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclu
     after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
     need = max(visit.blocked(lo)[1] - visit.blocked(lo)[0], timedelta(0))  # a slot's blocked interval
     busy, off = busy_time.free_gaps(session, list(cat.rules), lo - before, hi + after, exclude, need)
-    return ChunkScan(cat, visit, busy, off, lo, hi, now)
+    if extras is not None:
+        extras.load(session, lo - before, hi + after, exclude)
+    return ChunkScan(cat, visit, busy, off, lo, hi, now, only)
 
 
-def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None) -> list[Slot]:
-    """Free slots matching `q`, sorted by start; stops early once `limit` slots are certain."""
+def search(
+    session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None, snap=None
+) -> list[Slot]:
+    """Free slots matching `q`, sorted by start; stops early once `limit` slots are certain (`snap`: the
+    catalog when the caller has just read it)."""
     busy_time.flush_pending(session)
-    snap = catalog_snapshot.current(session)
+    snap = snap or catalog_snapshot.current(session)
     visit = snap.visits.get(q.visit_type_id)
     if visit is None:
         raise Invalid({"visit_type_id": "no such visit type"})
@@ -121,12 +133,14 @@ def search(session: Session, q: SlotQuery, *, now: datetime, exclude_appointment
     lo = max(lo, now, bookable_window(visit, now)[0])  # never the past; nothing inside the notice is free
     hi = min(hi, now + timedelta(days=visit.max_advance_days, seconds=1))
     step = STEP if q.limit is not None else CHUNK
+    extras = Extras(snap, visit, q.patient_region, q.location_id) if visit.needs_more else None
     found: list[Slot] = []
     while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
         chunk_hi = min(lo + CHUNK, hi)
-        chunk = _chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id)
+        chunk = _chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id, extras, q.only)
         while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
-            found.extend(chunk.slots(lo, min(lo + step, chunk_hi)))
+            slots = chunk.slots(lo, min(lo + step, chunk_hi))
+            found.extend(slots if extras is None else extras.complete(slots))
             lo = min(lo + step, chunk_hi)
     found.sort(key=lambda s: (s.start, s.clinician_id, s.location_id, s.mode))
     return found[: q.limit] if q.limit is not None else found

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from televisit.domain.availability import Rule, VisitSpec
-from televisit.models import AvailabilityRule, Clinician, Location, VisitType
+from televisit.domain.availability import MODES, Rule, VisitSpec
+from televisit.models import AvailabilityRule, Clinician, Location, Resource, ResourceRule, SiteClosure, VisitType
 from televisit.models.catalog import catalog_state, clinician_visit_types
 
 LOAD_ATTEMPTS = 5  # a stamp that keeps changing under a load: give up caching and use the last load
@@ -38,10 +39,21 @@ class ClinicianEntry:
     licenses: tuple[str, ...]
     visit_type_ids: frozenset[int]
     rules: dict[int, tuple[Rule, ...]]  # by location id, each ordered by weekday, start, rule id
+    specialty: str = ""
 
     def rules_at(self, location_id: int) -> tuple[Rule, ...]:
         """The clinician's rules at one site ((): none)."""
         return self.rules.get(location_id, ())
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceEntry:
+    """A room or machine: its kind, its site, and its weekly hours there (as rules open to every mode)."""
+
+    id: int
+    kind: str
+    location_id: int
+    rules: tuple[Rule, ...]
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,12 @@ class Snapshot:
     clinicians: dict[int, ClinicianEntry]  # in id order
     zones: dict[int, str]  # location id -> IANA zone
     memo: dict = field(default_factory=dict, compare=False)
+    resources: dict[int, ResourceEntry] = field(default_factory=dict)  # in id order
+    closures: frozenset[tuple[int, date]] = frozenset()  # (location id, local date) the site is closed
+
+    def is_closed(self, location_id: int, day: date) -> bool:
+        """True when the site is closed on that local day."""
+        return (location_id, day) in self.closures
 
     def remember(self, key, build):
         """`build()`, computed once per snapshot for `key` (structures derived from this state only)."""
@@ -100,7 +118,7 @@ def load(session: Session) -> Snapshot:
         snap = _read(session, before)
         if before is not None and read_stamp(session) == before:
             return snap
-    return Snapshot(None, snap.visits, snap.policies, snap.clinicians, snap.zones)  # used once, never held
+    return replace(snap, stamp=None, memo={})  # used once, never held
 
 
 def _read(session: Session, stamp: str | None) -> Snapshot:
@@ -108,17 +126,20 @@ def _read(session: Session, stamp: str | None) -> Snapshot:
     visits, policies = _read_visits(conn)
     loc = Location.__table__.c
     zones = dict(conn.execute(select(loc.id, loc.timezone)).all())
-    return Snapshot(stamp, visits, policies, _read_clinicians(conn), zones)
+    clinicians = _read_clinicians(conn)
+    return Snapshot(
+        stamp, visits, policies, clinicians, zones, resources=_read_resources(conn), closures=_closures(conn)
+    )
 
 
 def _read_visits(conn) -> tuple[dict[int, VisitSpec], dict[int, list | None]]:
     vt = VisitType.__table__.c
     spec = (vt.id, vt.duration_minutes, vt.buffer_before_minutes, vt.buffer_after_minutes, vt.min_notice_minutes)
     visits, policies = {}, {}
-    for *row, modes, policy in conn.execute(
-        select(*spec, vt.max_advance_days, _text(vt.modes), _text(vt.reminder_policy))
-    ):
-        visits[row[0]] = VisitSpec(*row, frozenset(_json(modes)))
+    extras = (_text(vt.modes), _text(vt.reminder_policy), _text(vt.resource_kinds), _text(vt.team_specialties))
+    for *row, modes, policy, kinds, team in conn.execute(select(*spec, vt.max_advance_days, *extras)):
+        kinds, team = tuple(_json(kinds) or ()), tuple(_json(team) or ())
+        visits[row[0]] = VisitSpec(*row, frozenset(_json(modes)), kinds, team)
         policies[row[0]] = _json(policy)
     return visits, policies
 
@@ -135,9 +156,35 @@ def _read_clinicians(conn) -> dict[int, ClinicianEntry]:
         rules[cid][loc].append(Rule(loc, weekday, start, end, frozenset(_json(modes))))
     c = Clinician.__table__.c
     return {
-        cid: ClinicianEntry(cid, tuple(_json(lic) or ()), frozenset(offered[cid]), _frozen(rules[cid]))
-        for cid, lic in conn.execute(select(c.id, _text(c.licenses)).order_by(c.id))
+        cid: ClinicianEntry(cid, tuple(_json(lic) or ()), frozenset(offered[cid]), _frozen(rules[cid]), specialty)
+        for cid, lic, specialty in conn.execute(select(c.id, _text(c.licenses), c.specialty).order_by(c.id))
     }
+
+
+def _read_resources(conn) -> dict[int, ResourceEntry]:
+    rules = defaultdict(list)
+    rr = ResourceRule.__table__.c
+    all_modes = frozenset(MODES)
+    for rid, weekday, start, end in conn.execute(
+        select(rr.resource_id, rr.weekday, rr.start_minute, rr.end_minute).order_by(
+            rr.resource_id, rr.weekday, rr.start_minute
+        )
+    ):
+        rules[rid].append((weekday, start, end))
+    r = Resource.__table__.c
+    return {
+        rid: ResourceEntry(rid, kind, loc, tuple(Rule(loc, wd, a, b, all_modes) for wd, a, b in rules[rid]))
+        for rid, kind, loc in conn.execute(select(r.id, r.kind, r.location_id).order_by(r.id))
+    }
+
+
+def _closures(conn) -> frozenset[tuple[int, date]]:
+    sc = SiteClosure.__table__.c
+    return frozenset((loc, _day(day)) for loc, day in conn.execute(select(sc.location_id, sc.day)))
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _frozen(by_location: dict[int, list[Rule]]) -> dict[int, tuple[Rule, ...]]:

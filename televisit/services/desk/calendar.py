@@ -19,7 +19,7 @@ from televisit.domain.clinic_day import ClinicDay, clinic_day
 from televisit.domain.formatting import format_time, format_when
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import UTC, date_range_bounds, get_zone, local_date, render
-from televisit.models import Appointment, Clinician, Location, TimeOff, VisitType
+from televisit.models import Appointment, Clinician, Location, Resource, TimeOff, VisitType
 from televisit.services.booking import appointments as booking
 
 MARGIN = timedelta(hours=15)  # every zone's local day lies within its UTC day +- 15 hours
@@ -75,10 +75,11 @@ class CalendarQuery:
 
 
 def names(session: Session) -> dict[str, dict[int, str]]:
-    """Clinician and visit type names by id (small tables, read once per page)."""
+    """Clinician, visit type and resource names by id (small tables, read once per page)."""
     return {
         "clinicians": dict(session.execute(select(Clinician.id, Clinician.name)).all()),
         "visit_types": dict(session.execute(select(VisitType.id, VisitType.name)).all()),
+        "resources": dict(session.execute(select(Resource.id, Resource.name)).all()),
     }
 
 

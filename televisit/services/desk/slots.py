@@ -33,10 +33,19 @@ class SlotChoice:
     start: str  # ISO instant with the site's offset: the form value
     site_time: str
     patient_time: str | None  # the patient's own clock when it reads differently
+    clinician_ids: tuple[int, ...] = ()  # a joint visit's attending clinicians, in order (the first leads)
+    clinicians: tuple[str, ...] = ()  # their names
+    resource_ids: tuple[int, ...] = ()  # the rooms or machines the visit holds
+    resources: tuple[str, ...] = ()  # their names
 
     @property
     def mode_text(self) -> str:
         return MODE_TEXT.get(self.mode, self.mode)
+
+    @property
+    def with_text(self) -> str:
+        """Who attends: 'Dr. A', or 'Dr. A + Dr. B' for a joint visit."""
+        return " + ".join(self.clinicians) if self.clinicians else self.clinician
 
 
 def _choice(slot, locs: dict[int, Location], known: dict, patient_zone: str, locale: str) -> SlotChoice:
@@ -53,6 +62,10 @@ def _choice(slot, locs: dict[int, Location], known: dict, patient_zone: str, loc
         render(slot.start, site_zone),
         format_time(slot.start, site_zone, locale),
         format_time(slot.start, own, locale) if differs else None,
+        tuple(slot.clinician_ids),
+        tuple(known["clinicians"].get(c, "?") for c in slot.clinician_ids),
+        tuple(slot.resource_ids),
+        tuple(known["resources"].get(r, "?") for r in slot.resource_ids),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from televisit import clock
-from televisit.adapters.calendar_ics import Invite, build
+from televisit.adapters.calendar_ics import Invite, build, build_many
 from televisit.models import Clinician, VisitType
 
 
@@ -41,3 +41,9 @@ def _address(mail_from: str) -> str:
 def appointment_ics(session: Session, appt, *, public_url: str, mail_from: str, method: str | None = None) -> bytes:
     """The .ics for one appointment."""
     return build(invite_for(session, appt, public_url=public_url, mail_from=mail_from), method=method)
+
+
+def itinerary_ics(session: Session, appts, *, public_url: str, mail_from: str, method: str | None = None) -> bytes:
+    """The .ics for a clinic day or a course: one event per visit."""
+    invites = [invite_for(session, a, public_url=public_url, mail_from=mail_from) for a in appts]
+    return build_many(invites, method=method)

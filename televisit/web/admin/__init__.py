@@ -1,6 +1,14 @@
-"""Admin pages (/admin): locations and visit types, people, the audit trail."""
+"""Admin pages (/admin): locations and visit types, people, the audit trail; rooms and machines, site
+closures and pathways."""
 
-from televisit.web.admin import audit, catalog, people  # noqa: F401  (each adds its routes to the blueprint)
+from televisit.web.admin import (  # noqa: F401  (each adds its routes to the blueprint)
+    audit,
+    catalog,
+    closures,
+    pathways,
+    people,
+    resources,
+)
 from televisit.web.admin.blueprint import bp
 
 __all__ = ["bp"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, render_template, request, url_for
 
 from televisit.domain.availability import MODES
@@ -12,10 +14,11 @@ from televisit.domain.roles import ADMIN
 from televisit.extensions import db
 from televisit.services import catalog
 from televisit.web.admin.blueprint import bp
-from televisit.web.api.catalog import location_data, visit_type_data
+from televisit.web.api.catalog import SPECIALTIES, location_data, visit_type_data
 from televisit.web.staff import desk_roles, form_body, problem
 
 REMINDER_ROWS = 4
+TEAM_ROWS = 3  # a joint visit of up to three specialties
 VISIT_INTS = (
     "duration_minutes",
     "buffer_before_minutes",
@@ -88,19 +91,36 @@ def _reminder_rows(vt) -> list[dict]:
 
 def _visit_type_page(vt=None, form=None, trouble=None):
     if form is not None:
-        values = form.to_dict() | {"modes": form.getlist("modes")}
+        values = form.to_dict() | {"modes": form.getlist("modes"), "team": _posted_team(form)}
     else:
         values = vars(vt) | {"modes": list(vt.modes)} if vt else {"modes": list(MODES), "max_advance_days": 180}
+        values |= {
+            "resource_kinds": ", ".join(vt.resource_kinds or []) if vt else "",
+            "team": list(vt.team_specialties or []) if vt else [],
+        }
+    values["team"] = (values["team"] + [""] * TEAM_ROWS)[:TEAM_ROWS]
     html = render_template(
         "admin/visit_type_form.html",
         vt=vt,
         form=values,
         modes=MODES,
+        specialties=[(s, s.replace("_", " ").capitalize()) for s in SPECIALTIES],
         reminders=_reminder_rows(vt) if form is None else _posted_reminders(form),
         default_policy=(vt is None or vt.reminder_policy is None) if form is None else "reminder_default" in form,
         problem=trouble,
     )
     return html, trouble.status if trouble else 200
+
+
+def _posted_team(form) -> list[str]:
+    return [form.get(f"team-{i}", "").strip() for i in range(TEAM_ROWS)]
+
+
+def _care_fields(form) -> dict:
+    """What the visit holds beyond one clinician: resource kinds typed as a list ("mri, linac"), and the
+    team's specialties in order (the first leads the visit); empty = neither."""
+    kinds = [k.lower() for k in re.split(r"[\s,;]+", form.get("resource_kinds", "")) if k]
+    return {"resource_kinds": kinds, "team_specialties": [t for t in _posted_team(form) if t]}
 
 
 def _posted_reminders(form) -> list[dict]:
@@ -144,9 +164,8 @@ def edit_visit_type(visit_type_id: int):
 def save_visit_type(visit_type_id: int | None):
     vt = catalog.get_visit_type(db.session, visit_type_id) if visit_type_id else None
     try:
-        data = visit_type_data(form_body(request.form, ints=VISIT_INTS, lists=("modes",))) | {
-            "reminder_policy": _policy(request.form)
-        }
+        body = form_body(request.form, ints=VISIT_INTS, lists=("modes",)) | _care_fields(request.form)
+        data = visit_type_data(body) | {"reminder_policy": _policy(request.form)}
         vt = catalog.update_visit_type(db.session, vt.id, data) if vt else catalog.create_visit_type(db.session, data)
     except DomainError as exc:
         return _visit_type_page(vt, request.form, problem(exc))

@@ -1,5 +1,7 @@
 """Locations, visit types, clinicians, availability and time off."""
 
+import re
+
 from flask import jsonify, request
 
 from televisit import clock
@@ -93,9 +95,19 @@ def visit_type_data(body) -> dict:
         "buffer_after_minutes": f.get("buffer_after_minutes", bounded(0, 240), default=0),
         "min_notice_minutes": f.get("min_notice_minutes", bounded(0, 60 * 24 * 60), default=0),
         "max_advance_days": f.get("max_advance_days", bounded(1, 730), default=180),
+        "resource_kinds": f.get("resource_kinds", list_of(kind, max_len=5, unique=False)),
+        "team_specialties": f.get("team_specialties", list_of(one_of(*SPECIALTIES), max_len=5)),
     }
     f.done()
-    return data
+    # not given: a new visit type needs neither; an edit (the admin form) keeps what it had
+    return {k: v for k, v in data.items() if v is not None or k not in ("resource_kinds", "team_specialties")}
+
+
+def kind(raw) -> str:
+    """A resource kind: a short lower-case word such as `mri`, `linac`, `exam_room`."""
+    if not isinstance(raw, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", raw):
+        raise ValueError("expected a short lower-case kind such as mri, linac or exam_room")
+    return raw
 
 
 @bp.get("/clinicians")

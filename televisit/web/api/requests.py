@@ -5,7 +5,7 @@ from __future__ import annotations
 from televisit.domain.availability import MODES
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.check import SlotRequest
-from televisit.web.api.parse import Fields, ident, instant, one_of, region
+from televisit.web.api.parse import Fields, ident, instant, list_of, one_of, region
 
 
 def slot_request(f: Fields) -> SlotRequest:
@@ -17,7 +17,15 @@ def slot_request(f: Fields) -> SlotRequest:
         mode=f.get("mode", one_of(*MODES), required=True),
         start=f.get("start", instant, required=True),
         patient_region=f.get("patient_region", region),
+        clinician_ids=_ids(f, "clinician_ids"),
+        resource_ids=_ids(f, "resource_ids"),
     )
+
+
+def _ids(f: Fields, name: str) -> tuple[int, ...] | None:
+    """An optional list of ids (a joint visit's clinicians, a visit's resources), in order."""
+    found = f.get(name, list_of(ident, max_len=6, unique=False))
+    return None if found is None else tuple(found)
 
 
 def move_request(f: Fields) -> booking.MoveRequest:

@@ -29,6 +29,8 @@ def visit_type_json(vt) -> dict:
         "buffer_after_minutes": vt.buffer_after_minutes,
         "min_notice_minutes": vt.min_notice_minutes,
         "max_advance_days": vt.max_advance_days,
+        "resource_kinds": list(vt.resource_kinds or []),
+        "team_specialties": list(vt.team_specialties or []),
     }
 
 
@@ -85,6 +87,8 @@ def slot_json(s: Slot, zone: ZoneInfo) -> dict:
         "mode": s.mode,
         "start": render(s.start, zone),
         "end": render(s.end, zone),
+        "clinician_ids": list(s.attending),
+        "resource_ids": list(s.resource_ids),
     }
 
 
@@ -112,8 +116,70 @@ def appointment_json(a, zone: ZoneInfo | None = None) -> dict:
         "checked_in_at": _maybe(a.checked_in_at, zone),
         "admitted_at": _maybe(a.admitted_at, zone),
         "ended_at": _maybe(a.ended_at, zone),
+        # care as the program gives it: a joint visit's clinicians, what it holds, its clinic day or course
+        "clinician_ids": a.attending_ids,
+        "resource_ids": a.held_resource_ids,
+        "itinerary_id": a.itinerary_id,
+        "course_id": a.course_id,
     }
 
 
 def _maybe(instant, zone: ZoneInfo) -> str | None:
     return render(instant, zone) if instant else None
+
+
+def resource_json(r) -> dict:
+    return {"id": r.id, "name": r.name, "kind": r.kind, "location_id": r.location_id}
+
+
+def resource_hours_json(rule) -> dict:
+    return {"weekday": rule.weekday, "start": format_hhmm(rule.start_minute), "end": format_hhmm(rule.end_minute)}
+
+
+def resource_time_off_json(off) -> dict:
+    utc = get_zone("UTC")
+    return {
+        "id": off.id,
+        "resource_id": off.resource_id,
+        "start": render(off.start_at, utc),
+        "end": render(off.end_at, utc),
+        "timezone": "UTC",
+        "reason": off.reason,
+    }
+
+
+def pathway_json(p) -> dict:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "steps": [{"visit_type_id": s["visit_type_id"], "mode": s.get("mode")} for s in p.steps],
+        "min_gap_minutes": p.min_gap_minutes,
+        "max_gap_minutes": p.max_gap_minutes,
+        "self_bookable": p.self_bookable,
+        "description": p.description,
+    }
+
+
+def itinerary_json(it, appointments, zone: ZoneInfo | None = None) -> dict:
+    return {
+        "id": it.id,
+        "pathway_id": it.pathway_id,
+        "patient_id": it.patient_id,
+        "status": it.status,
+        "sequence": it.sequence,
+        "appointments": [appointment_json(a, zone) for a in appointments],
+    }
+
+
+def course_json(c, appointments, zone: ZoneInfo | None = None) -> dict:
+    return {
+        "id": c.id,
+        "status": c.status,
+        "patient_id": c.patient_id,
+        "visit_type_id": c.visit_type_id,
+        "clinician_id": c.clinician_id,
+        "location_id": c.location_id,
+        "count": c.count,
+        "pattern": c.pattern,
+        "appointments": [appointment_json(a, zone) for a in appointments],
+    }

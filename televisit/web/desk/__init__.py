@@ -1,6 +1,14 @@
-"""The schedulers' desk (/schedule): calendar, booking, availability, queues."""
+"""The schedulers' desk (/schedule): calendar, booking, availability, queues; clinic days and courses."""
 
-from televisit.web.desk import availability, booking, calendar, queues  # noqa: F401  (each adds its routes)
+from televisit.web.desk import (  # noqa: F401  (each adds its routes)
+    availability,
+    booking,
+    calendar,
+    courses,
+    days,
+    itinerary,
+    queues,
+)
 from televisit.web.desk.blueprint import bp
 
 __all__ = ["bp"]

@@ -25,6 +25,7 @@ from televisit.web.auth import current_actor
 from televisit.web.desk.blueprint import DESK, SLOT_DAYS, SLOT_LIMIT, bp
 from televisit.web.staff import desk_roles, form_body, problem, viewer_locale
 
+PARTIES = ("clinician_ids", "resource_ids")  # a joint visit's clinicians and the resources, as the slot showed them
 FILTERS = ("visit_type_id", "mode", "location_id", "clinician_id", "patient_region", "from", "reason")
 
 
@@ -128,7 +129,8 @@ def book(patient_id: int):
 
 
 def _booking_request(patient_id: int) -> booking.BookingRequest:
-    f = Fields(form_body(request.form, ints=("visit_type_id", "clinician_id", "location_id")))
+    body = form_body(request.form, ints=("visit_type_id", "clinician_id", "location_id"), int_lists=PARTIES)
+    f = Fields({k: v for k, v in body.items() if not (k in PARTIES and not v)})  # absent: the server picks
     slot = slot_request(f)
     reason = f.get("reason", text(2000, lines=True))
     f.done()

@@ -18,6 +18,7 @@ from televisit.services import catalog
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.search import SlotQuery
 from televisit.services.desk import calendar as desk_calendar
+from televisit.services.desk import days as desk_days
 from televisit.services.desk import slots as desk_slots
 from televisit.web.api.parse import Fields, boolean, day, ident, one_of, region, text, zone_name
 from televisit.web.api.requests import move_request
@@ -115,6 +116,7 @@ def _appointment_page(appointment_id: int, trouble=None, form=None):
         appt=appt,
         e=desk_calendar.entry(appt, None, locale, desk_calendar.names(db.session)),
         patient_time=desk_calendar.patient_clock(appt, locale),
+        parties=desk_days.parties(db.session, appt),
         changeable=st.can_change(appt.status),
         q=q,
         days=days,
