@@ -7,7 +7,7 @@ when the view names none; the site's clock is added when the view's clock reads 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,8 +16,8 @@ from televisit.domain import appointments as st
 from televisit.domain.calendar import day_label
 from televisit.domain.formatting import format_time, format_when
 from televisit.domain.roles import Actor
-from televisit.domain.timezones import UTC, date_range_bounds, format_hhmm, get_zone, local_date, render
-from televisit.models import Appointment, Clinician, Location, VisitType
+from televisit.domain.timezones import UTC, date_range_bounds, get_zone, local_date, render
+from televisit.models import Appointment, Clinician, VisitType
 from televisit.services.booking import appointments as booking
 
 MARGIN = timedelta(hours=15)  # every zone's local day lies within its UTC day +- 15 hours
@@ -116,42 +116,6 @@ def calendar(session: Session, q: CalendarQuery, *, actor: Actor) -> list[Day]:
         if e.day in by_day:
             by_day[e.day].append(e)
     return [Day(d, day_label(d, q.locale), by_day[d]) for d in q.days]
-
-
-@dataclass(frozen=True)
-class SiteDay:
-    """A clinician's day at one site, in the site's local time."""
-
-    location: Location
-    label: str
-    hours: list[str]
-    entries: list[Entry]
-
-
-def _hours(c: Clinician, loc: Location, day: date) -> list[str]:
-    rules = [r for r in c.rules if r.location_id == loc.id and r.weekday == day.weekday()]
-    return [
-        f"{format_hhmm(r.start_minute)}–{format_hhmm(r.end_minute)} ({', '.join(MODE_TEXT[m] for m in r.modes)})"
-        for r in rules
-    ]
-
-
-def clinic_today(session: Session, clinician: Clinician, *, now: datetime, locale: str, actor: Actor) -> list[SiteDay]:
-    """Today's visits of `clinician` per site (each site's own today), plus that site's hours today."""
-    flt = booking.AppointmentFilter(now - timedelta(days=1), now + timedelta(days=2), clinician_id=clinician.id)
-    appts = [a for a in booking.list_visible(session, flt, actor=actor) if a.status != st.CANCELLED]
-    sites = {r.location_id for r in clinician.rules} | {a.location_id for a in appts}
-    known = names(session)
-    out = []
-    for loc in session.scalars(select(Location).where(Location.id.in_(sites)).order_by(Location.id)):
-        zone = get_zone(loc.timezone)
-        today = local_date(now, zone)
-        mine = [entry(a, None, locale, known) for a in appts if a.location_id == loc.id]
-        mine = [e for e in mine if e.day == today]
-        hours = _hours(clinician, loc, today)
-        if mine or hours:
-            out.append(SiteDay(loc, format_when(now, zone, locale), hours, mine))
-    return out
 
 
 def patient_clock(a: Appointment, locale: str) -> str | None:
