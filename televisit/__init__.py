@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.pages import bp as pages_bp
     from televisit.web.patient.account import bp as patient_bp
     from televisit.web.patient.care import bp as care_bp
+    from televisit.web.patient.days import bp as days_bp
     from televisit.web.patient.links import bp as links_bp
     from televisit.web.patient.visits import bp as visits_bp
     from televisit.web.vendor import register as register_vendor
@@ -127,7 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(links_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(waiting_bp)
-    for patient_pages in (patient_bp, care_bp, visits_bp):  # sign-up, profile, find care, my appointments
+    for patient_pages in (patient_bp, care_bp, visits_bp, days_bp):  # sign-up, profile, find care, my appointments
         app.register_blueprint(patient_pages)
     for desk_pages in (scheduler_bp, admin_bp, clinician_bp):  # schedulers, admins, clinicians
         app.register_blueprint(desk_pages)

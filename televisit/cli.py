@@ -23,10 +23,11 @@ def register(app: Flask) -> None:
 @click.command("seed-demo")
 @click.option("--with-users", is_flag=True, help="also create demo sign-ins (password televisit-demo)")
 def seed_demo(with_users: bool) -> None:
-    """Load the demo program (3 sites, clinicians, visit types, availability); idempotent."""
+    """Load the demo program (3 sites, clinicians, visit types, availability, scanners and linacs, clinic-day
+    pathways, demo patients' radiosurgery courses and clinic days); idempotent."""
     from televisit.services.seed import seed
 
-    counts = seed(db.session, now=clock.now(), with_users=with_users)
+    counts = seed(db.session, now=clock.now(), with_users=with_users, with_bookings=True)
     click.echo("Demo program loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

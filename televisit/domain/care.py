@@ -130,6 +130,43 @@ def parse_pick(args: Mapping) -> Pick | None:
 
 
 @dataclass(frozen=True)
+class ChosenStep:
+    """One step of a clinic day the patient chose: when, who attends (the lead first), where, how, what it holds."""
+
+    start: datetime
+    clinician_ids: tuple[int, ...]
+    location_id: int
+    mode: str
+    resource_ids: tuple[int, ...]
+
+
+def step_value(start: datetime, clinician_ids, location_id: int, mode: str, resource_ids) -> str:
+    """A chosen step as one form value: 'start|clinicians|site|mode|resources' (ids comma-separated)."""
+    ids = ",".join(map(str, clinician_ids)), ",".join(map(str, resource_ids))
+    return "|".join((start.isoformat(), ids[0], str(location_id), mode, ids[1]))
+
+
+def _ids(text: str) -> tuple[int, ...] | None:
+    parts = [_id(p) for p in text.split(",")] if text else []
+    return None if None in parts else tuple(parts)
+
+
+def parse_step(value: object) -> ChosenStep | None:
+    """A step from its form value, or None when anything is missing or malformed."""
+    parts = value.split("|") if isinstance(value, str) else []
+    if len(parts) != 5 or parts[3] not in dict(MODES):
+        return None
+    try:
+        start = parse_instant(parts[0])
+    except ValueError:
+        return None
+    clinicians, site, resources = _ids(parts[1]), _id(parts[2]), _ids(parts[4])
+    if not clinicians or site is None or resources is None:
+        return None
+    return ChosenStep(start, clinicians, site, parts[3], resources)
+
+
+@dataclass(frozen=True)
 class TimeLabel:
     """How one start reads: the patient's own clock, and the site's when it shows a different time."""
 
@@ -146,6 +183,25 @@ def time_label(instant: datetime, own_zone: ZoneInfo, site_zone: ZoneInfo, local
     same_day = here.date() == there.date()
     site = format_time(instant, site_zone, locale) if same_day else format_when(instant, site_zone, locale)
     return TimeLabel(own, site)
+
+
+def own_clock_first(instant: datetime, own_zone: ZoneInfo, site_zone: ZoneInfo, city: str, locale: str) -> str:
+    """The patient's clock first, the site's second named by its city ('13:00 GMT your time (08:00 EST in
+    Cleveland)'); one clock alone when both read the same."""
+    label = time_label(instant, own_zone, site_zone, locale)
+    return f"{label.own} your time ({label.site} in {city})" if label.site else label.own
+
+
+# What to bring, by the kind of room or machine a visit holds: practical words only, nothing clinical.
+PREPARATION = {
+    "mri": "Please arrive 15 minutes early; leave metal objects at home; bring any previous scans.",
+}
+
+
+def preparation(resource_kinds) -> str | None:
+    """The note for a visit that holds these kinds of resource (None: nothing to prepare)."""
+    notes = [PREPARATION[k] for k in resource_kinds or () if k in PREPARATION]
+    return " ".join(notes) or None
 
 
 def day_heading(day: date, locale: str) -> str:

@@ -1,4 +1,5 @@
-"""The demo program: three sites, a spine tumor care team, visit types and weekly availability. Idempotent."""
+"""The demo program: three sites, a spine tumor care team, visit types and weekly availability, with the care
+of seed_care.py (scanners, linacs, joint visits, clinic-day pathways; on request demo courses and days). Idempotent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from televisit.domain.timezones import parse_hhmm
 from televisit.models import AvailabilityRule, Clinician, Location, User, VisitType
+from televisit.services import seed_care as care
 from televisit.services.auth import create_user
 
 V, P = "virtual", "in_person"
@@ -33,6 +35,9 @@ VISIT_TYPES = [
 ]
 CONSULTS = ["New patient consultation", "Second opinion", "Follow-up", "Imaging review"]
 RADIO = CONSULTS + ["Radiosurgery planning", "Radiosurgery treatment"]
+# care as the program gives it (televisit/services/seed_care.py): the steps of clinic days and joint visits
+NEURO = CONSULTS + [care.NEUROSURGERY, care.JOINT]
+RADONC = RADIO + [care.RADIATION_ONCOLOGY, care.JOINT]
 
 C, W, L = "Cleveland Main Campus", "Weston Florida Clinic", "London Spine Centre"
 # name, specialty, email, licences, visit types, [(site, weekday, start, end, modes)]
@@ -42,7 +47,7 @@ CLINICIANS = [
         "neurosurgery",
         "amara.okafor",
         US + ["GB"],  # also on the UK medical register: video second opinions for patients in Britain
-        CONSULTS,
+        NEURO,
         [
             (C, 0, "08:00", "12:00", BOTH),
             (C, 0, "13:00", "17:00", [V]),
@@ -55,7 +60,7 @@ CLINICIANS = [
         "neurosurgery",
         "daniel.reyes",
         ["US-OH", "US-PA"],
-        CONSULTS,
+        NEURO,
         [(C, 1, "07:30", "15:30", BOTH), (C, 3, "07:30", "15:30", BOTH)],
     ),
     (
@@ -63,7 +68,7 @@ CLINICIANS = [
         "neurosurgery",
         "james.whitfield",
         ["GB"],
-        CONSULTS,
+        NEURO,
         [(L, 0, "09:00", "17:00", BOTH), (L, 3, "09:00", "13:00", [V])],
     ),
     (
@@ -95,7 +100,7 @@ CLINICIANS = [
         "radiation_oncology",
         "helen.cho",
         ["US-OH", "US-MI", "US-PA"],
-        RADIO,
+        RADONC,
         [(C, 0, "08:00", "16:00", BOTH), (C, 2, "08:00", "16:00", [P]), (C, 4, "08:00", "12:00", [V])],
     ),
     (
@@ -103,7 +108,7 @@ CLINICIANS = [
         "radiation_oncology",
         "omar.haddad",
         ["US-OH", "US-FL"],
-        RADIO,
+        RADONC,
         [(W, 1, "08:00", "16:00", BOTH), (C, 3, "08:00", "16:00", BOTH)],
     ),
     (
@@ -111,7 +116,7 @@ CLINICIANS = [
         "radiation_oncology",
         "fiona.grant",
         ["GB"],
-        RADIO,
+        RADONC,
         [(L, 2, "09:00", "17:00", BOTH), (L, 4, "09:00", "13:00", BOTH)],
     ),
     (
@@ -143,9 +148,10 @@ CLINICIANS = [
         "neuroradiology",
         "grace.kim",
         US + ["GB"],
-        ["Imaging review", "Surveillance MRI"],
+        ["Imaging review", "Surveillance MRI", care.MRI, care.IMAGING_IN_CLINIC],
         [(C, 0, "07:00", "19:00", BOTH), (C, 2, "07:00", "19:00", BOTH), (C, 4, "07:00", "15:00", BOTH)],
     ),
+    *care.CLINICIANS,
 ]
 DEMO_USERS = [
     ("admin@demo.televisit.local", "admin", "Ada Admin"),
@@ -207,16 +213,23 @@ def _clinician(session: Session, spec, sites: dict[str, Location], vts: dict[str
     return c
 
 
-def seed(session: Session, *, now: datetime, with_users: bool = False) -> dict[str, int]:
-    """Create or update the demo program; returns counts."""
+def seed(session: Session, *, now: datetime, with_users: bool = False, with_bookings: bool = False) -> dict[str, int]:
+    """Create or update the demo program; returns counts. `with_bookings`: also book the demo patients'
+    radiosurgery courses and clinic days (through the booking services, so they hold real time)."""
     sites = {spec["name"]: _upsert(session, Location, "name", spec) for spec in LOCATIONS}
     vts = _visit_types(session)
+    vts |= care.visit_types(session, vts)
     session.flush()
     for spec in CLINICIANS:
         _clinician(session, spec, sites, vts)
+    held = care.resources(session, sites)
+    session.flush()
+    days = care.pathways(session, vts)
     session.commit()
     created = _demo_users(session, now) if with_users else 0
-    return {"locations": len(sites), "visit types": len(vts), "clinicians": len(CLINICIANS), "demo users": created}
+    counts = {"locations": len(sites), "visit types": len(vts), "clinicians": len(CLINICIANS), "demo users": created}
+    counts |= {"resources": len(held), "pathways": len(days)}
+    return counts | (care.demo_bookings(session, now=now) if with_bookings else {})
 
 
 def _demo_users(session: Session, now: datetime) -> int:

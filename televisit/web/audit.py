@@ -66,6 +66,13 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "care.intake_submit": ("intake.create", "intake", None),
     "care.urgent": ("intake.read", "intake", None),
     "care.search": ("patient.read", "patient", None),
+    "days.times": ("patient.read", "patient", None),
+    "days.confirm": ("patient.read", "patient", None),
+    "days.book": ("itinerary.create", "itinerary", None),
+    "days.itinerary": ("itinerary.read", "itinerary", "itinerary_id"),
+    "days.calendar": ("itinerary.ics", "itinerary", "itinerary_id"),
+    "days.cancel_form": ("itinerary.read", "itinerary", "itinerary_id"),
+    "days.cancel": ("itinerary.cancel", "itinerary", "itinerary_id"),
     "patient.profile": ("patient.profile", "patient", None),
     "patient.signup": ("patient.signup", "patient", None),
     "account.confirm": ("user.confirm", "user", None),  # emailed links: when, from where, and the outcome
@@ -139,6 +146,7 @@ NOT_PATIENT_DATA = frozenset(
         "scheduler.clinicians", "scheduler.availability", "scheduler.save_availability",
         "scheduler.delete_time_off",
         "clinician.calendar_link", "clinician.create_calendar_link", "clinician.revoke_calendar_links",
+        "days.choose",  # the pathways a patient may book themself (catalog)
         # Twilio's callbacks carry phone numbers and replies; the messages themselves are audited as outbox rows.
         "webhooks.inbound_sms", "webhooks.delivery_status",
         # development only (not registered in production): the dev outbox shows message bodies.

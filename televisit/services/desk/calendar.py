@@ -7,19 +7,17 @@ when the view names none; the site's clock is added when the view's clock reads 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
-from televisit.domain.availability import Rule
 from televisit.domain.calendar import day_label
-from televisit.domain.clinic_day import ClinicDay, clinic_day
 from televisit.domain.formatting import format_time, format_when
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import UTC, date_range_bounds, get_zone, local_date, render
-from televisit.models import Appointment, Clinician, Location, Resource, TimeOff, VisitType
+from televisit.models import Appointment, Clinician, Resource, VisitType
 from televisit.services.booking import appointments as booking
 
 MARGIN = timedelta(hours=15)  # every zone's local day lies within its UTC day +- 15 hours
@@ -119,65 +117,6 @@ def calendar(session: Session, q: CalendarQuery, *, actor: Actor) -> list[Day]:
         if e.day in by_day:
             by_day[e.day].append(e)
     return [Day(d, day_label(d, q.locale), by_day[d]) for d in q.days]
-
-
-@dataclass(frozen=True)
-class SiteDay:
-    """A clinician's day at one site, in the site's local time: hours left after time off, and the time off."""
-
-    location: Location
-    label: str
-    hours: list[str]
-    entries: list[Entry]
-    away: list[str]  # "Day off", "Away 13:00–17:00" (empty: no time off that day)
-
-
-def _hours(c: Clinician, loc: Location, day: date, offs: list[tuple[datetime, datetime]]) -> ClinicDay:
-    rules = [
-        Rule(r.location_id, r.weekday, r.start_minute, r.end_minute, frozenset(r.modes))
-        for r in c.rules
-        if r.location_id == loc.id
-    ]
-    return clinic_day(rules, offs, day, get_zone(loc.timezone))
-
-
-def _works(c: Clinician, loc: Location, day: date) -> bool:
-    """True when the clinician's weekly hours include `day` at `loc` (time off aside)."""
-    return any(r.location_id == loc.id and r.weekday == day.weekday() for r in c.rules)
-
-
-def _hours_text(plan: ClinicDay) -> list[str]:
-    return [f"{w.start}–{w.end} ({', '.join(MODE_TEXT[m] for m in w.modes)})" for w in plan.hours]
-
-
-def clinic_today(session: Session, clinician: Clinician, *, now: datetime, locale: str, actor: Actor) -> list[SiteDay]:
-    """Today's visits of `clinician` per site (each site's own today), that site's hours today less any time
-    off, and the time off itself."""
-    flt = booking.AppointmentFilter(now - timedelta(days=1), now + timedelta(days=2), clinician_id=clinician.id)
-    appts = [a for a in booking.list_visible(session, flt, actor=actor) if a.status != st.CANCELLED]
-    offs = _time_off_around(session, clinician.id, now)
-    sites = {r.location_id for r in clinician.rules} | {a.location_id for a in appts}
-    known = names(session)
-    out = []
-    for loc in session.scalars(select(Location).where(Location.id.in_(sites)).order_by(Location.id)):
-        zone = get_zone(loc.timezone)
-        today = local_date(now, zone)
-        mine = [entry(a, None, locale, known) for a in appts if a.location_id == loc.id]
-        mine = [e for e in mine if e.day == today]
-        plan = _hours(clinician, loc, today, offs)
-        hours = _hours_text(plan)
-        if mine or hours or (plan.away and _works(clinician, loc, today)):
-            out.append(SiteDay(loc, format_when(now, zone, locale), hours, mine, plan.away))
-    return out
-
-
-def _time_off_around(session: Session, clinician_id: int, now: datetime) -> list[tuple[datetime, datetime]]:
-    """The clinician's time off touching the two days either side of `now` (every site's today lies inside)."""
-    lo, hi = now - timedelta(days=2), now + timedelta(days=2)
-    stmt = select(TimeOff.start_at, TimeOff.end_at).where(
-        TimeOff.clinician_id == clinician_id, TimeOff.end_at > lo, TimeOff.start_at < hi
-    )
-    return [(start, end) for start, end in session.execute(stmt)]
 
 
 @dataclass(frozen=True)

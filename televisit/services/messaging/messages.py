@@ -2,6 +2,7 @@
 
 SMS bodies carry only the time, the place (or "video visit"), the organisation and a link: never the
 visit type, clinician, specialty or reason (templates/sms/). Emails may name the visit type and clinician.
+A clinic day or a course is told as one (messaging/whole.py): every step or date, one calendar file.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from televisit.adapters.calendar_ics import build
 from televisit.domain.formatting import both_clocks, locale_for
 from televisit.domain.timezones import get_zone
 from televisit.models import Appointment, Clinician, OutboxMessage, VisitType
-from televisit.services.messaging import links
-from televisit.services.messaging.invites import invite_for
+from televisit.services.messaging import links, whole
+from televisit.services.messaging.invites import invite_for, itinerary_ics
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
@@ -76,6 +77,9 @@ def appointment_context(session: Session, s: Settings, appt: Appointment, rule: 
         "visit_type": session.get(VisitType, appt.visit_type_id).name,
         "clinician": session.get(Clinician, appt.clinician_id).name,
         "sequence": appt.sequence,
+        # a clinic day or a treatment course is told as one (messaging/whole.py)
+        "day": whole.day_context(session, appt, rule),
+        "course": whole.course_context(session, appt, rule),
     }
 
 
@@ -105,6 +109,7 @@ def build_appointment_message(session: Session, s: Settings, msg: OutboxMessage,
     """The OutgoingSMS or OutgoingEmail for an appointment message."""
     ctx = appointment_context(session, s, appt, msg.rule)
     ctx["final"] = msg.rule == "2h" or msg.rule.startswith("2h")
+    ctx["notice"] = msg.rule.removesuffix("-fallback") in TEMPLATE_FOR_RULE  # a booking notice, not a reminder
     template = _template(msg.rule)
     if msg.channel == "sms":
         callback = f"{s.public_url}/webhooks/twilio/status?o={msg.id}"
@@ -122,6 +127,9 @@ def _invitation(session: Session, s: Settings, appt: Appointment, rule: str) -> 
         method = "CANCEL"
     else:
         return None, None
+    if appt.itinerary_id or appt.course_id:  # ONE calendar file for the whole day or course: a VEVENT each
+        appts = whole.appointments_of(session, appt, rule)
+        return itinerary_ics(session, appts, public_url=s.public_url, mail_from=s.mail_from, method=method), method
     invite = invite_for(session, appt, public_url=s.public_url, mail_from=s.mail_from)
     return build(invite, method=method), method
 

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
-from televisit.domain.errors import NotFound
+from televisit.domain.errors import Conflict, NotFound
 from televisit.domain.formatting import both_clocks, format_when
 from televisit.domain.roles import PATIENT, Actor
 from televisit.domain.timezones import get_zone, local_date
 from televisit.models import Appointment, Clinician, VisitType, WaitlistEntry
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.search import SlotQuery, search
+from televisit.services.patients import cards
 from televisit.services.patients.find_care import Day, locale_of, present
 from televisit.services.waiting_room import access as waiting_access
 
@@ -42,6 +43,8 @@ class Visit:
     when: str
     status: str
 
+    kind = "visit"
+
 
 def _when(appt: Appointment, for_patient: bool) -> str:
     p, site = appt.patient, get_zone(appt.location.timezone)
@@ -61,13 +64,19 @@ def _visit(session: Session, appt: Appointment, *, for_patient: bool = True) -> 
     return Visit(appt, vt.name, clinician.name, where, _when(appt, for_patient), STATUS_TEXT.get(appt.status, ""))
 
 
-def my_visits(session: Session, actor: Actor, *, now: datetime) -> tuple[list[Visit], list[Visit]]:
-    """The patient's upcoming visits (soonest first) and past or cancelled ones (latest first)."""
-    stmt = select(Appointment).where(Appointment.patient_id == actor.patient_id)
-    appts = list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)))
-    upcoming = [a for a in appts if a.status in ACTIVE and a.end_at > now]
-    past = [a for a in reversed(appts) if a not in upcoming]
-    return [_visit(session, a) for a in upcoming], [_visit(session, a) for a in past]
+def my_visits(session: Session, actor: Actor, *, now: datetime) -> tuple[list, list]:
+    """The patient's upcoming visits (soonest first) and past or cancelled ones (latest first); a clinic day
+    or a treatment course is ONE card (cards.DayCard, cards.CourseCard), any other visit a Visit."""
+    appts = cards.patient_appointments(session, actor.patient_id)
+    grouped = cards.cards(session, appts, now=now)
+    single = [a for a in appts if not (a.itinerary_id or a.course_id)]
+    ahead = [(a.start_at, _visit(session, a)) for a in single if a.status in ACTIVE and a.end_at > now]
+    behind = [(a.start_at, _visit(session, a)) for a in single if not (a.status in ACTIVE and a.end_at > now)]
+    for card in grouped["days"] + grouped["courses"]:
+        (ahead if card.ahead else behind).append((card.start, card))
+    ahead.sort(key=lambda pair: pair[0])
+    behind.sort(key=lambda pair: pair[0], reverse=True)
+    return [c for _, c in ahead], [c for _, c in behind]
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,26 @@ class VisitPage:
     room_open: bool
     room_opens: str | None
     waiting: bool
+    day_id: int | None = None  # a step of this clinic day: it changes only with the whole day
+    course_id: int | None = None  # a visit of this treatment course: the care team changes it
+
+    @property
+    def part_of_whole(self) -> bool:
+        return bool(self.day_id or self.course_id)
+
+
+PART_OF_DAY = "This visit is part of your clinic day: the day is changed or cancelled as a whole."
+PART_OF_COURSE = "This visit is part of your treatment course. Please call the clinic to change it."
+
+
+def check_standalone(session: Session, appointment_id: int, actor: Actor) -> None:
+    """Conflict (in plain words) when the visit is a step of a clinic day or a visit of a course: a patient
+    changes neither one visit of a day nor one visit of a course on its own."""
+    appt = booking.get_visible(session, appointment_id, actor)
+    if appt.itinerary_id:
+        raise Conflict(PART_OF_DAY)
+    if appt.course_id:
+        raise Conflict(PART_OF_COURSE)
 
 
 def _waiting(session: Session, appointment_id: int) -> bool:
@@ -93,13 +122,14 @@ def visit_page(session: Session, appointment_id: int, actor: Actor, *, now: date
     """The page's content for the owner or staff; NotFound for anyone else."""
     appt = booking.get_visible(session, appointment_id, actor)
     is_owner = actor.role == PATIENT
-    changeable = is_owner and st.can_change(appt.status) and appt.start_at > now
+    whole = bool(appt.itinerary_id or appt.course_id)
+    changeable = is_owner and not whole and st.can_change(appt.status) and appt.start_at > now
     room_open = is_owner and waiting_access.is_open(appt, now)
     before_room = appt.mode == "virtual" and appt.status == st.BOOKED and now < waiting_access.opens_at(appt)
     opens = _when_at(appt, waiting_access.opens_at(appt)) if is_owner and before_room else None
-    return VisitPage(
-        _visit(session, appt, for_patient=is_owner), is_owner, changeable, room_open, opens, _waiting(session, appt.id)
-    )
+    visit = _visit(session, appt, for_patient=is_owner)
+    waiting = _waiting(session, appt.id)
+    return VisitPage(visit, is_owner, changeable, room_open, opens, waiting, appt.itinerary_id, appt.course_id)
 
 
 def _when_at(appt: Appointment, instant: datetime) -> str:
@@ -118,7 +148,7 @@ def owned(session: Session, appointment_id: int, actor: Actor) -> Appointment:
 def alternatives(session: Session, appointment_id: int, actor: Actor, *, now: datetime) -> tuple[Visit, list[Day]]:
     """The visit and other free times with the same clinician, site and mode (four weeks), by the patient's day."""
     appt = owned(session, appointment_id, actor)
-    if not st.can_change(appt.status):
+    if not st.can_change(appt.status) or appt.itinerary_id or appt.course_id:
         return _visit(session, appt), []
     zone = get_zone(appt.patient.timezone)
     today = local_date(now, zone)

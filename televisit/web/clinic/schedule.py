@@ -1,18 +1,22 @@
-"""Clinician pages: today's clinic per site in that site's local time, and the calendar subscription link.
+"""Clinician pages: the clinic of a day (today by default) per site in that site's local time, with the joint
+visits they attend and the rest of a clinic-day patient's day; and the calendar subscription link.
 
 The waiting-room dashboard itself is `/clinic` (televisit/web/waiting_pages.py); these pages link to it.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 
 from televisit import clock
 from televisit.domain.errors import NotFound
 from televisit.domain.roles import CLINICIAN
+from televisit.domain.timezones import UTC, local_date
 from televisit.extensions import db
 from televisit.services import catalog
-from televisit.services.desk import calendar as desk_calendar
+from televisit.services.desk import clinic_day
 from televisit.services.messaging import feeds
 from televisit.web.auth import current_actor
 from televisit.web.staff import desk_roles, viewer_locale
@@ -31,12 +35,23 @@ def _me():
     return actor, catalog.get_clinician(db.session, actor.clinician_id)
 
 
+def _day_param() -> date | None:
+    """`?date=YYYY-MM-DD` (another day's clinic); None (each site's today) when absent or malformed."""
+    try:
+        return date.fromisoformat(request.args.get("date") or "")
+    except ValueError:
+        return None
+
+
 @bp.get("/today")
 @desk_roles(CLINICIAN)
 def today():
     actor, me = _me()
-    sites = desk_calendar.clinic_today(db.session, me, now=clock.now(), locale=viewer_locale(), actor=actor)
-    return render_template("clinician/today.html", me=me, sites=sites)
+    day = _day_param()
+    sites = clinic_day.clinic_day(db.session, me, now=clock.now(), locale=viewer_locale(), actor=actor, day=day)
+    shown = day or local_date(clock.now(), UTC)
+    nav = {"previous": shown - timedelta(days=1), "next": shown + timedelta(days=1)}
+    return render_template("clinician/today.html", me=me, sites=sites, day=day, nav=nav)
 
 
 def _link_page(url: str | None = None):

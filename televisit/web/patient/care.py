@@ -21,7 +21,7 @@ from televisit.domain.regions import default_choice
 from televisit.domain.triage import COURSE, DAILY_LIFE, SINCE, SYMPTOMS, URGENT, YES_NO, describe, parse_intake
 from televisit.extensions import db
 from televisit.models import Patient
-from televisit.services.patients import find_care, intake, urgent_line
+from televisit.services.patients import clinic_days, find_care, intake, urgent_line
 from televisit.web.patient.account import me, patient_actor, signed_in
 
 bp = Blueprint("care", __name__)
@@ -41,6 +41,7 @@ def _page(patient: Patient, form, *, errors=None, days=None, query: CareQuery | 
         days=days,
         query=query,
         refusal=refusal,
+        clinic_days=clinic_days.self_bookable(db.session),
     )
 
 
@@ -115,7 +116,7 @@ INTAKE_CHOICES = dict(
 
 
 def _intake_page(form, checked, errors, status=200):
-    keep = {k: v for k, v in form.items() if k in ("need", "mode", "site", "region")}
+    keep = {k: v for k, v in form.items() if k in ("need", "mode", "site", "region", "day")}
     return render_template(
         "patient/intake.html", form=form, checked=checked, errors=errors, keep=keep, **INTAKE_CHOICES
     ), status
@@ -140,6 +141,9 @@ def intake_submit():
     record = intake.submit(db.session, actor.patient_id, answers, need=need and need.key, now=clock.now())
     if record.red_flags:
         return redirect(url_for("care.urgent"))
+    if (request.form.get("day") or "").isdigit():  # they came from booking a whole clinic day
+        flash("Thank you. Here are the days we can see you.")
+        return redirect(url_for("days.times", pathway=request.form["day"]))
     flash("Thank you. Here are the first times we can see you.")
     q, _ = parse_care(request.form, None)
     return redirect(url_for("care.search", **(q.params() if q else {})))

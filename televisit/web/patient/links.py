@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from televisit import clock
 from televisit.domain import appointments as st
-from televisit.domain.errors import DomainError, Forbidden
+from televisit.domain.errors import Conflict, DomainError, Forbidden
 from televisit.domain.formatting import both_clocks, locale_for
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, local_date, parse_instant
@@ -20,9 +20,10 @@ from televisit.extensions import db
 from televisit.models import Appointment, Clinician, VisitType
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.search import SlotQuery, search
-from televisit.services.messaging import links, waitlist
-from televisit.services.messaging.invites import appointment_ics
+from televisit.services.messaging import links, waitlist, whole
+from televisit.services.messaging.invites import appointment_ics, itinerary_ics
 from televisit.services.messaging.messages import appointment_links, settings_from
+from televisit.services.pathways import itineraries
 from televisit.services.waiting_room import access as waiting_access
 
 bp = Blueprint("links", __name__, url_prefix="/l")
@@ -51,6 +52,7 @@ def _when(appt: Appointment, instant=None) -> str:
 
 def _page(template: str, appt: Appointment, **extra):
     s = settings_from(current_app.config)
+    told = "cancelled" if appt.status == st.CANCELLED else "view"  # a cancelled day lists what was cancelled
     return render_template(
         f"links/{template}.html",
         appt=appt,
@@ -58,8 +60,18 @@ def _page(template: str, appt: Appointment, **extra):
         links=appointment_links(s, appt),
         clinician=db.session.get(Clinician, appt.clinician_id),
         visit_type=db.session.get(VisitType, appt.visit_type_id),
+        day=whole.day_context(db.session, appt, told),
+        course=whole.course_context(db.session, appt, told),
         **extra,
     )
+
+
+def _not_alone(appt: Appointment) -> None:
+    """One step of a clinic day, or one visit of a course, is not moved on its own from a link."""
+    if appt.itinerary_id:
+        raise Conflict("This visit is part of your clinic day, which moves as a whole: please call the clinic.")
+    if appt.course_id:
+        raise Conflict("This visit is part of your treatment course. Please call the clinic to change it.")
 
 
 @bp.get("/view/<token>")
@@ -71,7 +83,11 @@ def view(token: str):
 def view_ics(token: str):
     appt = _appointment(_claims("view", token))
     cfg = current_app.config
-    body = appointment_ics(db.session, appt, public_url=cfg["PUBLIC_URL"], mail_from=cfg["MAIL_FROM"])
+    if appt.itinerary_id or appt.course_id:  # one calendar file for the whole day or course
+        told = whole.appointments_of(db.session, appt, "cancelled" if appt.status == st.CANCELLED else "view")
+        body = itinerary_ics(db.session, told, public_url=cfg["PUBLIC_URL"], mail_from=cfg["MAIL_FROM"])
+    else:
+        body = appointment_ics(db.session, appt, public_url=cfg["PUBLIC_URL"], mail_from=cfg["MAIL_FROM"])
     return Response(
         body,
         mimetype="text/calendar",
@@ -93,6 +109,12 @@ def cancel(token: str):
     appt = _appointment(_claims("cancel", token))
     if request.method == "POST":
         reason = (request.form.get("reason") or "").strip()[:500] or None
+        if appt.itinerary_id:  # the link of a clinic day's message cancels the whole day
+            itineraries.cancel(db.session, appt.itinerary_id, actor=_actor(appt), now=clock.now(), reason=reason)
+            db.session.refresh(appt)
+            return _page("cancelled", appt)
+        if appt.course_id:
+            _not_alone(appt)
         appt = booking.cancel(db.session, appt.id, actor=_actor(appt), now=clock.now(), reason=reason)
         return _page("cancelled", appt)
     return _page("cancel", appt)
@@ -120,6 +142,10 @@ def _alternatives(appt: Appointment):
 def reschedule(token: str):
     appt = _appointment(_claims("reschedule", token))
     error = None
+    if appt.itinerary_id or appt.course_id:  # a day or a course moves whole, with the care team
+        if request.method == "POST":
+            _not_alone(appt)
+        return _page("reschedule", appt, slots=[], error=None)
     if request.method == "POST":
         try:
             move = booking.MoveRequest(start=parse_instant(request.form.get("start", "")))

@@ -57,7 +57,16 @@ def _reschedule_page(appointment_id: int, refusal: str | None = None):
 @bp.get("/appointments/<int:appointment_id>/reschedule")
 @signed_in
 def reschedule_form(appointment_id: int):
+    actor = patient_actor()
+    refused = _attempt(lambda: _standalone(appointment_id, actor))
+    if refused:
+        return _back(appointment_id, refused)
     return _reschedule_page(appointment_id)
+
+
+def _standalone(appointment_id: int, actor) -> None:
+    """A step of a clinic day or a visit of a course is not changed on its own (Conflict, in words)."""
+    my_visits.check_standalone(db.session, appointment_id, actor)
 
 
 def _attempt(change) -> str | None:
@@ -80,7 +89,9 @@ def reschedule(appointment_id: int):
         move = booking.MoveRequest(start=parse_instant(request.form.get("start", "")))
     except ValueError:
         return _reschedule_page(appointment_id, "Please choose one of the times shown.")
-    refused = _attempt(lambda: booking.reschedule(db.session, appointment_id, move, actor=actor, now=clock.now()))
+    refused = _attempt(lambda: _standalone(appointment_id, actor)) or _attempt(
+        lambda: booking.reschedule(db.session, appointment_id, move, actor=actor, now=clock.now())
+    )
     if refused:
         return _reschedule_page(appointment_id, refused)
     return _back(appointment_id, "Your appointment has moved. We've sent you the new details.")
@@ -98,7 +109,9 @@ def cancel_form(appointment_id: int):
 def cancel(appointment_id: int):
     actor = patient_actor()
     reason = (request.form.get("reason") or "").strip()[:500] or None
-    refused = _attempt(lambda: booking.cancel(db.session, appointment_id, actor=actor, now=clock.now(), reason=reason))
+    refused = _attempt(lambda: _standalone(appointment_id, actor)) or _attempt(
+        lambda: booking.cancel(db.session, appointment_id, actor=actor, now=clock.now(), reason=reason)
+    )
     return _back(appointment_id, refused or "Your appointment is cancelled. We've sent you a confirmation.")
 
 
@@ -106,7 +119,9 @@ def cancel(appointment_id: int):
 @signed_in
 def earlier(appointment_id: int):
     actor = patient_actor()
-    refused = _attempt(lambda: waitlist.join(db.session, appointment_id, actor=actor, now=clock.now()))
+    refused = _attempt(lambda: _standalone(appointment_id, actor)) or _attempt(
+        lambda: waitlist.join(db.session, appointment_id, actor=actor, now=clock.now())
+    )
     return _back(appointment_id, refused or "You're on the list. If an earlier time frees up, we'll send it to you.")
 
 
