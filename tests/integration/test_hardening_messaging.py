@@ -236,6 +236,7 @@ def test_jobs_back_after_the_visit_send_nothing_about_it(sms, messaging, db_url)
     }
     assert messaging.twilio.requests == [] and emails_to(messaging, "pat@example.org") == 0
 
+    messaging.app.config["DEV_OUTBOX"] = True  # off in the test config unless a test reads it
     page = messaging.client.get("/dev/outbox").get_data(as_text=True)  # the reasons are shown there
     assert page.count(late.LATE_VISIT_STARTED) == 5 and page.count(escape(late.LATE_REMINDER)) == 2
 
