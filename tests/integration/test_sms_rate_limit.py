@@ -16,6 +16,7 @@ def _ten_confirmations_due(sms) -> None:
     """Ten bookings (SMS only, so email does not blur the timing) whose confirmations are all due now."""
     sms.p.users["patient"].patient.email_opt_in = False
     db.session.commit()
+    sms.m.app.config["PATIENT_MAX_UPCOMING"] = 10  # ten self-bookings: past the default cap of six
     starts = [f"{day}T{hour}:00:00" for day in MONDAYS for hour in ("09", "10", "11")][:10]
     for start in starts:
         offset = "-05:00" if start < "2027-03-14" else "-04:00"
