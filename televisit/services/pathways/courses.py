@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
@@ -23,13 +23,14 @@ from televisit.domain.errors import Conflict, Invalid, NotFound, SlotUnavailable
 from televisit.domain.pathways import course_days, is_course_start
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, local_date, wall_minute, wall_time_exists, wall_to_instant
-from televisit.models import Appointment, Course, Reservation
+from televisit.models import Appointment, Course
 from televisit.services import outbox
 from televisit.services.booking import appointments as booking
 from televisit.services.booking import freed, rows
 from televisit.services.booking import snapshot as catalog_snapshot
 from televisit.services.booking.check import SlotRequest, checked_slot, unavailable
 from televisit.services.booking.search import SlotQuery, search
+from televisit.services.pathways import whole
 
 BOOKED, CANCELLED = "booked", "cancelled"
 
@@ -233,7 +234,7 @@ def reschedule(session: Session, course_id: int, first_start: datetime, *, actor
     reqs = _fraction_requests(where, req, appts[0].patient_region or appts[0].patient.region)
     with booking.overlap_refused(session):
         ids = [a.id for a in appts]
-        session.execute(update(Reservation).where(Reservation.appointment_id.in_(ids)).values(holding=False))
+        whole.release(session, appts)
         checked = _checked(session, reqs, where, now, snap, exclude=dict(enumerate(ids)))
         region = reqs[0][1].patient_region if reqs[0][1] else None
         for appt, (slot, visit) in zip(appts, checked, strict=True):
@@ -242,8 +243,7 @@ def reschedule(session: Session, course_id: int, first_start: datetime, *, actor
         session.flush()
         for appt, (slot, visit) in zip(appts, checked, strict=True):
             rows.reserve_extras(session, appt.id, slot, visit)
-        primary = update(Reservation).where(Reservation.appointment_id.in_(ids), Reservation.is_primary)
-        session.execute(primary.values(holding=True))
+        whole.hold_again(session, appts)
         outbox.on_moved(session, appts[0], now=now)
         for appt in appts[1:]:
             outbox.on_moved_quietly(session, appt, now=now)
@@ -256,15 +256,7 @@ def cancel(session: Session, course_id: int, *, actor: Actor, now: datetime, rea
     """Cancel every fraction still to come; the patient is told once."""
     course = get_visible(session, course_id, actor, lock=True)
     appts = _still_to_come(session, course)
-    for appt in appts:
-        freed.note_freed(session, appt, now=now)
-        appt.status, appt.cancel_reason, appt.updated_at = st.CANCELLED, reason, now
+    whole.cancel_all(session, appts, now=now, reason=reason)
     course.status, course.updated_at = CANCELLED, now
-    session.flush()
-    for appt in appts:
-        outbox.withdraw_pending(session, appt.id)
-        freed.forget(session, appt)
-    if appts:
-        outbox.on_cancelled(session, appts[0], now=now)
     session.commit()
     return course

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
@@ -21,12 +21,13 @@ from televisit.domain.errors import Conflict, DomainError, Forbidden, Invalid, N
 from televisit.domain.pathways import Gaps, chain_problems
 from televisit.domain.roles import PATIENT, Actor
 from televisit.domain.timezones import get_zone, local_date
-from televisit.models import Appointment, Itinerary, Pathway, Reservation, VisitType
+from televisit.models import Appointment, Itinerary, Pathway, VisitType
 from televisit.services import outbox
 from televisit.services.booking import appointments as booking
 from televisit.services.booking import cap, freed, rows
 from televisit.services.booking import snapshot as catalog_snapshot
 from televisit.services.booking.check import SlotRequest, checked_slot
+from televisit.services.pathways import whole
 from televisit.services.pathways.catalog import get_pathway
 
 BOOKED, CANCELLED = "booked", "cancelled"
@@ -198,10 +199,10 @@ def reschedule(
     reqs = _slot_requests(session, pathway, steps, region)
     _check_chain(snap, pathway, reqs)
     with booking.overlap_refused(session):
-        _release(session, appts)  # the day's old times stop holding anything while the new ones are checked
+        whole.release(session, appts)  # the day's old times stop holding anything while the new ones are checked
         for i, (appt, req) in enumerate(zip(appts, reqs, strict=True)):
             _move_step(session, pathway, i, appt, req, now, snap)
-        _hold_again(session, appts)
+        whole.hold_again(session, appts)
         it.sequence += 1
         it.updated_at = now
         outbox.on_moved(session, appts[0], now=now)
@@ -214,19 +215,6 @@ def _changeable(session: Session, it: Itinerary) -> list[Appointment]:
     if it.status != BOOKED or any(not st.can_change(a.status) for a in appts):
         raise Conflict("This clinic day has started or been cancelled and can no longer be changed.")
     return appts
-
-
-def _release(session: Session, appts: list[Appointment]) -> None:
-    ids = [a.id for a in appts]
-    session.execute(update(Reservation).where(Reservation.appointment_id.in_(ids)).values(holding=False))
-
-
-def _hold_again(session: Session, appts: list[Appointment]) -> None:
-    """Every step's lead holds its (new) time again; the database refuses it if anything overlaps."""
-    session.flush()
-    ids = [a.id for a in appts]
-    stmt = update(Reservation).where(Reservation.appointment_id.in_(ids), Reservation.is_primary).values(holding=True)
-    session.execute(stmt)
 
 
 def _move_step(session, pathway, i, appt: Appointment, req: SlotRequest, now, snap) -> None:
@@ -244,15 +232,8 @@ def cancel(session: Session, itinerary_id: int, *, actor: Actor, now: datetime, 
     """Cancel the whole day; its times become free at once; the patient is told once."""
     it = get_visible(session, itinerary_id, actor, lock=True)
     appts = _changeable(session, it)
-    for appt in appts:
-        freed.note_freed(session, appt, now=now)
-        appt.status, appt.cancel_reason, appt.updated_at = st.CANCELLED, reason, now
+    whole.cancel_all(session, appts, now=now, reason=reason)
     it.status, it.updated_at = CANCELLED, now
-    session.flush()
-    for appt in appts:
-        outbox.withdraw_pending(session, appt.id)
-        freed.forget(session, appt)
-    outbox.on_cancelled(session, appts[0], now=now)
     session.commit()
     return it
 

@@ -11,24 +11,17 @@ from televisit.services.booking import appointments as booking
 from televisit.services.messaging.invites import appointment_ics
 from televisit.web import audit as audit_trail
 from televisit.web.api.blueprint import bp
-from televisit.web.api.parse import Fields, day, ident, json_body, one_of, text, zone_name
+from televisit.web.api.parse import Fields, day, ident, json_body, one_of, text, tz_query, zone_name
 from televisit.web.api.requests import move_request, slot_request
 from televisit.web.api.serialize import appointment_json
 from televisit.web.api.slots import view_zone
 from televisit.web.auth import current_actor, roles_required
 
 
-def _tz_param():
-    f = Fields(request.args, query=True)
-    tz = f.get("tz", zone_name)
-    f.done()
-    return get_zone(tz) if tz else None
-
-
 @bp.post("/appointments")
 @roles_required(PATIENT, SCHEDULER, ADMIN)
 def create_appointment():
-    zone = _tz_param()  # before anything is written: a bad `tz` must not leave a booking behind
+    zone = tz_query()  # before anything is written: a bad `tz` must not leave a booking behind
     f = Fields(json_body())
     req = booking.BookingRequest(slot_request(f), f.get("patient_id", ident), f.get("reason", text(2000, lines=True)))
     f.done()
@@ -69,7 +62,7 @@ def list_appointments():
 @bp.get("/appointments/<int:appointment_id>")
 @roles_required()
 def get_appointment(appointment_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     appt = booking.get_visible(db.session, appointment_id, current_actor())
     return jsonify(appointment_json(appt, zone))
 
@@ -77,7 +70,7 @@ def get_appointment(appointment_id: int):
 @bp.post("/appointments/<int:appointment_id>/reschedule")
 @roles_required()
 def reschedule_appointment(appointment_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     f = Fields(json_body())
     move = move_request(f)
     f.done()
@@ -88,7 +81,7 @@ def reschedule_appointment(appointment_id: int):
 @bp.post("/appointments/<int:appointment_id>/cancel")
 @roles_required()
 def cancel_appointment(appointment_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     body = json_body() if request.get_data() else {}
     f = Fields(body)
     reason = f.get("reason", text(500, lines=True))

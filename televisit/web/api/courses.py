@@ -12,7 +12,19 @@ from televisit.services.messaging.invites import itinerary_ics
 from televisit.services.pathways import courses
 from televisit.web import audit as audit_trail
 from televisit.web.api.blueprint import bp
-from televisit.web.api.parse import Fields, bounded, day, ident, instant, json_body, list_of, one_of, text, zone_name
+from televisit.web.api.parse import (
+    Fields,
+    bounded,
+    day,
+    ident,
+    instant,
+    json_body,
+    list_of,
+    one_of,
+    text,
+    tz_query,
+    zone_name,
+)
 from televisit.web.api.serialize import course_json, render
 from televisit.web.api.slots import view_zone
 from televisit.web.auth import current_actor, roles_required
@@ -45,13 +57,6 @@ def course_options():
     return jsonify({"timezone": zone.key, "options": [{"starts": [render(s.start, zone) for s in c]} for c in found]})
 
 
-def _tz_param():
-    f = Fields(request.args, query=True)
-    tz = f.get("tz", zone_name)
-    f.done()
-    return get_zone(tz) if tz else None
-
-
 def _course_json(course, zone):
     return course_json(course, courses.fractions_of(db.session, course.id), zone)
 
@@ -59,7 +64,7 @@ def _course_json(course, zone):
 @bp.post("/courses")
 @roles_required(ADMIN, SCHEDULER)
 def create_course():
-    zone = _tz_param()
+    zone = tz_query()
     f = Fields(json_body())
     spec = _spec(f)
     patient_id, first_start = f.get("patient_id", ident, required=True), f.get("first_start", instant, required=True)
@@ -75,14 +80,14 @@ def create_course():
 @bp.get("/courses/<int:course_id>")
 @roles_required()
 def get_course(course_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     return jsonify(_course_json(courses.get_visible(db.session, course_id, current_actor()), zone))
 
 
 @bp.post("/courses/<int:course_id>/reschedule")
 @roles_required(ADMIN, SCHEDULER)
 def reschedule_course(course_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     f = Fields(json_body())
     first_start = f.get("first_start", instant, required=True)
     f.done()
@@ -93,7 +98,7 @@ def reschedule_course(course_id: int):
 @bp.post("/courses/<int:course_id>/cancel")
 @roles_required(ADMIN, SCHEDULER, CLINICIAN)
 def cancel_course(course_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     f = Fields(request.get_json(silent=True) or {})
     reason = f.get("reason", text(500))
     f.done()

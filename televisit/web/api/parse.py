@@ -10,7 +10,15 @@ from flask import request
 
 from televisit.domain.errors import Invalid, Malformed
 from televisit.domain.licensure import is_region
-from televisit.domain.timezones import BadInstant, NaiveDatetime, is_zone, parse_date, parse_hhmm, parse_instant
+from televisit.domain.timezones import (
+    BadInstant,
+    NaiveDatetime,
+    get_zone,
+    is_zone,
+    parse_date,
+    parse_hhmm,
+    parse_instant,
+)
 from televisit.domain.validation import CONTROL_CHARACTERS, has_control_characters, is_e164, is_email, normalize_email
 
 MISSING = object()
@@ -186,3 +194,11 @@ def list_of(item: Parser, *, min_len: int = 0, max_len: int = 50, unique: bool =
 def hhmm(raw: Any) -> int:
     """HH:MM from 00:00 to 24:00, as minutes."""
     return parse_hhmm(raw)
+
+
+def tz_query():
+    """The `tz` query parameter as a zone (None: not given; 422 when it is not an IANA name)."""
+    f = Fields(request.args, query=True)
+    tz = f.get("tz", zone_name)
+    f.done()
+    return get_zone(tz) if tz else None

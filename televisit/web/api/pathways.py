@@ -26,6 +26,7 @@ from televisit.web.api.parse import (
     one_of,
     region,
     text,
+    tz_query,
     zone_name,
 )
 from televisit.web.api.serialize import itinerary_json, pathway_json, slot_json
@@ -120,13 +121,6 @@ def _tuple(found):
     return None if found is None else tuple(found)
 
 
-def _tz_param():
-    f = Fields(request.args, query=True)
-    tz = f.get("tz", zone_name)
-    f.done()
-    return get_zone(tz) if tz else None
-
-
 def _itinerary_json(it, zone):
     return itinerary_json(it, itineraries.steps_of(db.session, it.id), zone)
 
@@ -134,7 +128,7 @@ def _itinerary_json(it, zone):
 @bp.post("/itineraries")
 @roles_required(PATIENT, SCHEDULER, ADMIN)
 def create_itinerary():
-    zone = _tz_param()
+    zone = tz_query()
     f = Fields(json_body())
     pathway_id = f.get("pathway_id", ident, required=True)
     patient_id, patient_region = f.get("patient_id", ident), f.get("patient_region", region)
@@ -156,14 +150,14 @@ def create_itinerary():
 @bp.get("/itineraries/<int:itinerary_id>")
 @roles_required()
 def get_itinerary(itinerary_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     return jsonify(_itinerary_json(itineraries.get_visible(db.session, itinerary_id, current_actor()), zone))
 
 
 @bp.post("/itineraries/<int:itinerary_id>/reschedule")
 @roles_required()
 def reschedule_itinerary(itinerary_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     steps = _step_requests(Fields(json_body()))
     it = itineraries.reschedule(db.session, itinerary_id, steps, actor=current_actor(), now=clock.now())
     return jsonify(_itinerary_json(it, zone))
@@ -172,7 +166,7 @@ def reschedule_itinerary(itinerary_id: int):
 @bp.post("/itineraries/<int:itinerary_id>/cancel")
 @roles_required()
 def cancel_itinerary(itinerary_id: int):
-    zone = _tz_param()
+    zone = tz_query()
     f = Fields(request.get_json(silent=True) or {})
     reason = f.get("reason", text(500))
     f.done()
