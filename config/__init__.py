@@ -29,6 +29,17 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _rate(name: str, default: str) -> str:
+    from limits import parse_many
+
+    raw = _env(name, default) or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a rate such as '5 per 10 seconds', not {raw!r}") from exc
+    return raw
+
+
 def _json_list(raw: str | None, name: str) -> list:
     try:
         value = json.loads(raw or "[]")
@@ -79,6 +90,8 @@ class BaseConfig:
         # Each web process holding waiting-room sockets says it is alive this often; the jobs clear the sockets
         # of one silent for four beats (it died) so no clinician stays "online" (services/waiting_room/processes.py).
         self.WAITING_HEARTBEAT_SECONDS = _int("TELEVISIT_WAITING_HEARTBEAT_SECONDS", 15)
+        # Chat messages one waiting-room socket may send (`limits` notation; a burst up to the count is allowed).
+        self.WAITING_MESSAGE_LIMIT = _rate("TELEVISIT_WAITING_MESSAGE_LIMIT", "5 per 10 seconds")
         self.API_TOKEN_HOURS = int(_env("TELEVISIT_API_TOKEN_HOURS", "12") or 12)
         # Sign-in throttling (docs/security.md): failed attempts per client address (Flask-Limiter, in Redis when
         # configured, keyed under this deployment's channel), and a per-account lockout kept in the database.

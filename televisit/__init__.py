@@ -139,7 +139,7 @@ def register_realtime(app: Flask) -> None:
     from televisit.extensions import socketio
     from televisit.web.realtime import register
 
-    app.extensions["televisit.waiting_room"] = register(socketio)
+    app.extensions["televisit.waiting_room"] = register(socketio, message_limit=app.config["WAITING_MESSAGE_LIMIT"])
 
 
 def register_errors(app: Flask) -> None:

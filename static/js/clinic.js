@@ -20,8 +20,19 @@ function renderStatus(status) {
   $("my-status").textContent = s.status === "running_late" && s.minutes ? `${text} by ${s.minutes} min` : text;
 }
 
+// In the video panel: whether the patient of the open visit has their page open (any of their tabs).
+function renderPresence() {
+  const node = $("peer-presence");
+  const item = state.items.find((i) => i.appointment_id === state.visitId);
+  node.hidden = !item;
+  if (!item) return;
+  node.dataset.connected = String(Boolean(item.connected));
+  node.textContent = item.connected ? `${item.name} is connected.` : `${item.name} is not connected (page closed or offline).`;
+}
+
 function render() {
   renderList({ items: state.items, receivedAt: state.receivedAt, actions, busy: Boolean(state.visitId) });
+  renderPresence();
   const select = $("reply-to");
   const chosen = select.value;
   select.replaceChildren(...state.items.map((i) => el("option", { value: i.appointment_id, textContent: i.name })));

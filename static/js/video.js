@@ -67,11 +67,11 @@ export class VideoCall {
     return true;
   }
 
-  // After the signalling socket reconnected: back into the room; the media path may have survived.
+  // After the signalling socket reconnected: back into the room; the media path may have survived. Even after
+  // hanging up the page joins again: the server learns from it that this page is open (the clinic's "Connected").
   async rejoin() {
-    if (this.state === "ended") return;
     const ack = await request(this.socket, "join_visit", { appointment_id: this.appointmentId });
-    if (ack.ok && this.state !== "connected") {
+    if (ack.ok && !["connected", "ended"].includes(this.state)) {
       this.send("ready", this.role === "patient" ? { peer: this.peer } : { hello: true });
     }
   }

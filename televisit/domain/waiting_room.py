@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -129,11 +130,28 @@ def valid_region(text: object) -> bool:
     return is_region(text)
 
 
+# Unicode's Bidi_Control characters: they reorder what follows them on screen ("invoice\u202egnp.exe").
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+TEXT_CONTROLS = frozenset("\n\t")  # chat is multi-line; a Windows line end (CR LF) becomes a newline
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The control characters (C0 but newline and tab, DEL, C1) and bidi controls in `text`, as U+XXXX."""
+    found = {
+        c for c in _lines(text) if c in BIDI_CONTROLS or (unicodedata.category(c) == "Cc" and c not in TEXT_CONTROLS)
+    }
+    return [f"U+{ord(c):04X}" for c in sorted(found)]
+
+
 def clean_text(text: object) -> str | None:
-    """The message text trimmed, or None unless it is 1 to 500 characters."""
-    if not isinstance(text, str):
+    """The message text trimmed (CR LF as newlines), or None unless it is 1 to 500 characters and safe to show."""
+    if not isinstance(text, str) or unsafe_characters(text):
         return None
-    text = text.strip()
+    text = _lines(text).strip()
     return text if 0 < len(text) <= MAX_TEXT else None
 
 

@@ -25,6 +25,7 @@ from televisit.services.waiting_room.callers import MAX_ID, Caller
 from televisit.services.waiting_room.state import Outcome
 from televisit.web import audit
 from televisit.web.heartbeat import Heartbeat
+from televisit.web.socket_guard import RESERVED_EVENTS, ChatThrottle, sent_by_client
 
 log = logging.getLogger(__name__)
 INTERNAL = {"code": "internal", "message": "Something went wrong on our side; please try again."}
@@ -86,13 +87,17 @@ def _public_url() -> str:
 class WaitingRoomNamespace(Namespace):
     """Handlers for `/waiting-room`; `callers` maps this process's sockets to who they are."""
 
-    def __init__(self, namespace: str = NAMESPACE):
+    def __init__(self, namespace: str = NAMESPACE, *, message_limit: str = "5 per 10 seconds"):
         super().__init__(namespace)
         self.callers: dict[str, Caller] = {}
         self.heartbeat = Heartbeat()
+        self.chat = ChatThrottle(message_limit)
 
     def trigger_event(self, event, *args):
-        """Answer an unknown event with an error ack instead of silence."""
+        """Refuse a client's event named like Socket.IO's own (connect, disconnect, ...) and unknown events."""
+        if event in RESERVED_EVENTS and sent_by_client(self.server, event, args[0] if args else None, self.namespace):
+            log.info("waiting-room: ignored a client event with the reserved name %r", event)
+            return error_ack(Invalid({"event": f"{event!r} is a reserved event name"}))
         if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event or ''}"):
             return error_ack(Invalid({"event": f"unknown event {event!r}"}))
         return super().trigger_event(event, *args)
@@ -130,6 +135,12 @@ class WaitingRoomNamespace(Namespace):
         ack = self._answer(data, use_case)
         audit.socket_event(request.event["message"], data, self.callers.get(request.sid), ack)
         return ack
+
+    def _chat(self, data, use_case) -> dict:
+        """A chat message: refused unanswered by the use case when the socket is over its message limit."""
+        if request.sid in self.callers and not self.chat.allow(request.sid):
+            return self.chat.refusal(request.sid)  # not audited: a flood must cost no database writes
+        return self._handle(data, use_case)
 
     def _answer(self, data, use_case) -> dict:
         """Parse, call one use case (payload, caller, sid), commit, then join rooms and emit; ack."""
@@ -219,8 +230,8 @@ class WaitingRoomNamespace(Namespace):
         )
 
     def on_message(self, data=None, *_):
-        """Patient: a message to the clinic."""
-        return self._handle(
+        """Patient: a message to the clinic (throttled per socket)."""
+        return self._chat(
             data,
             lambda p, caller, sid: room.patient_message(
                 db.session, caller, p.appointment_id(), p.get("text"), now=clock.now()
@@ -260,8 +271,8 @@ class WaitingRoomNamespace(Namespace):
         )
 
     def on_send_message(self, data=None, *_):
-        """Clinician: a message to a patient."""
-        return self._handle(
+        """Clinician: a message to a patient (throttled per socket)."""
+        return self._chat(
             data,
             lambda p, caller, sid: room.send_message(
                 db.session, caller, p.appointment_id(), p.get("text"), now=clock.now()
@@ -300,8 +311,8 @@ class WaitingRoomNamespace(Namespace):
         )
 
 
-def register(socketio) -> WaitingRoomNamespace:
-    """Attach the namespace to the app's Socket.IO server."""
-    namespace = WaitingRoomNamespace()
+def register(socketio, *, message_limit: str) -> WaitingRoomNamespace:
+    """Attach the namespace to the app's Socket.IO server; chat is limited to `message_limit` per socket."""
+    namespace = WaitingRoomNamespace(message_limit=message_limit)
     socketio.on_namespace(namespace)
     return namespace

@@ -18,7 +18,7 @@ from televisit.models import Appointment, ClinicianPresence, WaitingMessage
 from televisit.services.waiting_room import callers as access
 from televisit.services.waiting_room import state as ws
 from televisit.services.waiting_room.callers import Caller
-from televisit.services.waiting_room.presence import disconnected, record
+from televisit.services.waiting_room.presence import disconnected, record, seen_later
 from televisit.services.waiting_room.state import Emit, Outcome
 from televisit.services.waiting_room.sweeps import starts_soon, sweep_no_shows
 from televisit.services.waiting_room.visit import end_visit, join_visit, relay_signal
@@ -91,11 +91,12 @@ def precheck(
     return Outcome({"ok": True, "licensed": ok, "message": message}, emits, [ws.appt_room(appt.id)])
 
 
-def _rejoin_visit(appt: Appointment, public_url: str) -> Outcome:
+def _rejoin_visit(appt: Appointment, public_url: str, now: datetime) -> Outcome:
     url = visit_url(public_url, appt.id)
     data = {"appointment_id": appt.id, "visit_url": url}
     rooms = [ws.appt_room(appt.id), ws.line_room(appt.clinician_id)]
-    return Outcome({"ok": True, "status": st.IN_VISIT, **data}, [Emit("admitted", data, rooms[0])], rooms)
+    ack = {"ok": True, "status": st.IN_VISIT, **data}
+    return Outcome(ack, [Emit("admitted", data, rooms[0])], rooms, later=[seen_later(appt.id, now)])
 
 
 def check_in(
@@ -115,7 +116,7 @@ def check_in(
     access.require_patient(caller, appt)
     if appt.status == st.IN_VISIT:  # reconnected after being admitted: straight back to the visit
         record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
-        return _rejoin_visit(appt, public_url)
+        return _rejoin_visit(appt, public_url, now)
     wr.check_in_refusal(appt.mode, appt.status, appt.start_at, appt.end_at, now)
     ws.lock_clinician(session, appt.clinician_id)
     emits = _declare(session, appt, region, consent, now)
@@ -136,7 +137,15 @@ def check_in(
     return Outcome(ack, emits, [ws.appt_room(appt.id), ws.line_room(appt.clinician_id)])
 
 
+UNSAFE_TEXT = (
+    "Your message contains control characters (such as NUL or text-direction marks) that can't be sent. "
+    "Please remove them and try again."
+)
+
+
 def _text(text: object) -> str:
+    if isinstance(text, str) and (bad := wr.unsafe_characters(text)):
+        raise Invalid({"text": f"no control or text-direction characters (found {', '.join(bad)})"}, UNSAFE_TEXT)
     clean = wr.clean_text(text)
     if clean is None:
         raise Invalid({"text": f"1 to {wr.MAX_TEXT} characters"})

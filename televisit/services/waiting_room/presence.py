@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from televisit.domain import appointments as st
 from televisit.models import Appointment, SocketPresence
 from televisit.services.waiting_room.callers import Caller
-from televisit.services.waiting_room.state import Emit, clinic_room, line_room, online, status_of, waiting_list
+from televisit.services.waiting_room.state import Emit, Later, clinic_room, line_room, online, status_of, waiting_list
 
 _NAME: dict[int, str] = {}
 
@@ -64,8 +64,32 @@ def record(
     session.execute(stmt)
 
 
+SHOWN = (st.CHECKED_IN, st.IN_VISIT)  # statuses the clinic's list shows, each with "connected"
+
+
+def patient_seen(session: Session, appt: Appointment, now: datetime) -> list[Emit]:
+    """The clinic's list again after one of the patient's sockets came or went (connected = any socket is).
+
+    Always the whole list, read now: whichever copy arrives last is true, so the clinic never keeps a stale
+    "Not connected" (a new tab or a reconnection, then the old socket's late disconnect)."""
+    if appt.status not in SHOWN:
+        return []
+    cid = appt.clinician_id
+    return [Emit("waiting_list", waiting_list(session, cid, now), clinic_room(cid))]
+
+
+def seen_later(appointment_id: int, now: datetime) -> Later:
+    """`patient_seen`, read after the commit that recorded the socket."""
+
+    def build(session: Session) -> list[Emit]:
+        appt = session.get(Appointment, appointment_id)
+        return patient_seen(session, appt, now) if appt is not None else []
+
+    return build
+
+
 def disconnected(session: Session, sid: str, *, now: datetime) -> list[Emit]:
-    """Forget socket `sid`; the clinic hears when a waiting patient drops, the line when the clinician leaves."""
+    """Forget socket `sid`; the clinic hears when a patient's socket goes, the line when the clinician leaves."""
     row = session.scalars(select(SocketPresence).where(SocketPresence.sid == sid)).first()
     if row is None:
         return []
@@ -73,9 +97,7 @@ def disconnected(session: Session, sid: str, *, now: datetime) -> list[Emit]:
     session.execute(delete(SocketPresence).where(SocketPresence.sid == sid))
     if kind == "patient" and appointment_id is not None:
         appt = session.get(Appointment, appointment_id)
-        if appt is not None and appt.status == st.CHECKED_IN:
-            cid = appt.clinician_id
-            return [Emit("waiting_list", waiting_list(session, cid, now), clinic_room(cid))]
+        return patient_seen(session, appt, now) if appt is not None else []
     if kind == "clinic" and clinician_id is not None and not online(session, clinician_id):
         status = status_of(session, clinician_id, now)
         return [Emit("clinician_status", status, [line_room(clinician_id), clinic_room(clinician_id)])]

@@ -12,7 +12,7 @@ from televisit.domain.errors import Invalid
 from televisit.services.waiting_room import callers as access
 from televisit.services.waiting_room import state as ws
 from televisit.services.waiting_room.callers import Caller
-from televisit.services.waiting_room.presence import record
+from televisit.services.waiting_room.presence import record, seen_later
 from televisit.services.waiting_room.state import Emit, Outcome
 
 
@@ -23,9 +23,14 @@ def join_visit(
     appt = access.load(session, caller, appointment_id)
     role = access.party_role(caller, appt)
     wr.require_in_visit(appt.status)
-    record(session, sid, "visit", caller, now=now, appointment_id=appt.id, keep_existing=True)
     ack = {"ok": True, "role": role, "ice_servers": list(ice_servers)}
-    return Outcome(ack, [], [ws.visit_room(appt.id)])
+    if role != "patient":  # the clinician's own socket stays what it was (their dashboard: "clinic")
+        record(session, sid, "visit", caller, now=now, appointment_id=appt.id, keep_existing=True)
+        return Outcome(ack, [], [ws.visit_room(appt.id)])
+    # the patient's page is open on this socket (a new tab, a reconnection): they are connected
+    record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
+    rooms = [ws.visit_room(appt.id), ws.appt_room(appt.id)]
+    return Outcome(ack, [], rooms, later=[seen_later(appt.id, now)])
 
 
 def relay_signal(
