@@ -39,8 +39,9 @@ function render() {
   if (chosen) select.value = chosen;
 }
 
+// The visit in progress, joint visits a colleague opened while this clinician was busy, then the line.
 function setList(list) {
-  const items = [...(list && list.in_visit ? [list.in_visit] : []), ...((list && list.patients) || [])];
+  const items = [...(list && list.in_visit ? [list.in_visit] : []), ...((list && list.other_visits) || []), ...((list && list.patients) || [])];
   state.items = items;
   state.receivedAt = Date.now();
   items.forEach((i) => (state.names[i.appointment_id] = i.name));
@@ -57,7 +58,8 @@ async function openVideo(item) {
   if (state.call && state.visitId === item.appointment_id && state.call.state !== "ended") return;
   if (state.call) state.call.close();
   state.visitId = item.appointment_id;
-  $("video-title").textContent = `Video visit with ${item.name}`;
+  const joint = (item.clinician_ids || []).length > 1;
+  $("video-title").textContent = `${joint ? "Joint video visit" : "Video visit"} with ${item.name}`;
   state.call = new VideoCall({ socket, appointmentId: item.appointment_id, role: "clinician", root: $("video") });
   render();
   await state.call.start();

@@ -48,6 +48,13 @@ function actionsCell(item, actions, busy) {
   return cell;
 }
 
+// A joint visit (several clinicians) says so under the patient's name.
+function nameCell(item) {
+  const cell = el("th", { scope: "row", textContent: item.name });
+  if ((item.clinician_ids || []).length > 1) cell.append(el("span", { className: "hint joint", textContent: "Joint visit" }));
+  return cell;
+}
+
 // Updates replace the rows; the focused button (if any) keeps the focus in its new row.
 function focusKey() {
   const active = document.activeElement;
@@ -60,7 +67,7 @@ export function renderList({ items, receivedAt, actions, busy }) {
   body.replaceChildren(
     ...items.map((item) =>
       el("tr", { id: `appt-${item.appointment_id}` },
-        el("th", { scope: "row", textContent: item.name }),
+        nameCell(item),
         el("td", { textContent: item.start_label || wallTime(item.start) }),
         el("td", { textContent: item.checked_in_label || wallTime(item.checked_in_at) || "—" }),
         el("td", { className: "waiting", textContent: minutesText(item, receivedAt) }),

@@ -1,14 +1,22 @@
-// The video visit: peer-to-peer WebRTC, signalled through the `signal` event in room visit:<id>.
+// The video visit: peer-to-peer WebRTC in a full mesh, signalled through the `signal` event (docs/waiting-room.md).
 //
-// Protocol (docs/waiting-room.md): both sides `join_visit` first (its ack carries the ICE servers).
-// The patient sends `ready` {peer}; the clinician answers a `ready` from a new peer with an `offer`
-// {session, sdp}; the patient replies `answer` {session, sdp}; both send `candidate`s; `hangup` leaves.
-// The clinician also sends `ready` when joining, which the patient answers with its own `ready`, so
-// whoever arrives first, the call starts. `session` ties answers and candidates to one RTCPeerConnection.
+// Everyone in the call (the patient and each attending clinician) has a participant id: "patient", and
+// "clinician" in a one-clinician visit or "clinician-<id>" in a joint visit (the join_visit ack names it).
+// Each PAIR of participants has its own RTCPeerConnection (a "link"); of the two, the id that sorts first
+// makes the offer (a clinician calls the patient, as before joint visits), so two sides never offer at once.
+//
+// Protocol: after `join_visit` a page sends `ready` {peer} to everyone (no `to`). On a `ready` from X the
+// offerer of the pair sends X an `offer` {session, peer, sdp}; the other side answers X's `ready` with its own
+// `ready` addressed to X, so whoever arrives first, the call starts. The answer {session, peer, sdp} and the
+// `candidate`s {session, candidate} go to the one participant (`to`); `session` ties them to one link, `peer`
+// (a random id per page) tells a reloaded page from a reconnected one. `hangup` (to everyone) leaves; a link
+// whose media path failed is dropped and asked for again with a `ready` to that one participant. A page
+// leaving or coming back only renegotiates its own links; the other links keep running.
 
 import { errorText, request } from "./live.js";
 import { mediaErrorText, openMedia, stopMedia } from "./media_check.js";
 
+const MAX_PARTICIPANTS = 8; // the server's limit too (a mesh: each page uploads its camera once per other page)
 const LABELS = {
   idle: "Not connected yet.",
   joining: "Joining the visit…",
@@ -19,6 +27,7 @@ const LABELS = {
   failed: "The video connection failed.",
   ended: "You left the call.",
 };
+const LIVE = ["new", "connecting", "connected"]; // a link in one of these needs no new offer
 
 const newId = () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
@@ -28,52 +37,85 @@ function attach(video, stream) {
   if (stream) video.play().catch(() => {});
 }
 
+function listNames(names) {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
 export class VideoCall {
   constructor({ socket, appointmentId, role, root }) {
     Object.assign(this, { socket, appointmentId, role, root });
     this.find = (id) => root.querySelector(`#${id}`);
     this.status = this.find("call-status");
-    this.peer = role === "patient" ? newId() : null; // the patient's id; the clinician keeps the remote one
-    this.session = null;
-    this.pc = null;
-    this.pending = [];
+    this.videos = root.querySelector(".videos");
+    this.me = null; // this page's participant id, once joined
+    this.accepting = false; // signals count once the camera is settled (a link made earlier would lack it)
+    this.peer = newId(); // this page
+    this.links = new Map(); // participant id -> { to, session, peer, pc, pending, tile }
+    this.names = new Map(); // participant id -> name (a joint visit's ack lists them)
+    this.max = MAX_PARTICIPANTS;
     this.stream = null;
     this.onSignal = (msg) => this.handle(msg);
     this.bindControls();
+  }
+
+  get joint() {
+    return this.names.size > 2;
   }
 
   setState(state, text) {
     this.state = state;
     this.status.dataset.callState = state;
     this.root.dataset.callState = state;
-    this.status.textContent = text || LABELS[state] || state;
+    this.status.textContent = text || this.label(state);
     this.find("rejoin").hidden = !["ended", "failed"].includes(state);
     this.find("hangup").hidden = ["ended", "failed"].includes(state);
+  }
+
+  label(state) {
+    if (!this.joint) return LABELS[state] || state;
+    if (state === "waiting") return "Waiting for the others to join…";
+    if (state !== "connected") return LABELS[state] || state;
+    const on = [...this.links.values()].filter((l) => l.pc.connectionState === "connected");
+    return `Connected with ${listNames(on.map((l) => this.nameOf(l.to)))}.`;
+  }
+
+  nameOf(id) {
+    if (this.names.has(id)) return this.names.get(id);
+    return id === "patient" ? "Your patient" : "Your clinician";
   }
 
   async start() {
     this.root.hidden = false;
     this.setState("joining");
+    this.accepting = false;
     this.socket.off("signal", this.onSignal).on("signal", this.onSignal);
-    const ack = await request(this.socket, "join_visit", { appointment_id: this.appointmentId });
-    if (!ack.ok) {
-      this.setState("failed", errorText(ack));
-      return false;
-    }
-    this.iceServers = ack.ice_servers || [];
+    if (!(await this.join())) return false;
     await this.openLocal();
+    this.accepting = true;
     this.setState("waiting");
-    this.send("ready", this.role === "patient" ? { peer: this.peer } : { hello: true });
+    this.send("ready", { peer: this.peer });
     return true;
   }
 
-  // After the signalling socket reconnected: back into the room; the media path may have survived. Even after
-  // hanging up the page joins again: the server learns from it that this page is open (the clinic's "Connected").
-  async rejoin() {
+  async join({ quiet = false } = {}) {
     const ack = await request(this.socket, "join_visit", { appointment_id: this.appointmentId });
-    if (ack.ok && !["connected", "ended"].includes(this.state)) {
-      this.send("ready", this.role === "patient" ? { peer: this.peer } : { hello: true });
+    if (!ack.ok) {
+      if (!quiet) this.setState("failed", errorText(ack));
+      return false;
     }
+    this.iceServers = ack.ice_servers || [];
+    this.me = ack.participant || ack.role; // a one-clinician visit: "patient" and "clinician"
+    this.max = ack.max_participants || MAX_PARTICIPANTS;
+    (ack.participants || []).forEach((p) => this.names.set(p.id, p.name));
+    return true;
+  }
+
+  // After the signalling socket reconnected: back into the rooms. Even after hanging up the page joins again:
+  // the server learns from it that this page is open (the clinic's "Connected"). Pages whose link with this
+  // one still works ignore the `ready`; the others call again.
+  async rejoin() {
+    const joined = await this.join({ quiet: true });
+    if (joined && this.state !== "ended") this.send("ready", { peer: this.peer });
   }
 
   async openLocal() {
@@ -82,126 +124,188 @@ export class VideoCall {
       this.stream = await openMedia();
       attach(this.find("local-video"), this.stream);
     } catch (err) {
-      this.stream = null; // still join: they can see and hear the other side
+      this.stream = null; // still join: they can see and hear the others
       this.status.textContent = mediaErrorText(err);
     }
   }
 
-  send(kind, data = {}) {
-    this.socket.emit("signal", { appointment_id: this.appointmentId, kind, data });
+  send(kind, data = {}, to = null) {
+    const msg = { appointment_id: this.appointmentId, kind, data };
+    if (to) msg.to = to;
+    this.socket.emit("signal", msg);
+  }
+
+  offers(to) {
+    return this.me < to; // of each pair, the id that sorts first calls
   }
 
   handle(msg) {
-    if (!msg || msg.appointment_id !== this.appointmentId || msg.from === this.role) return;
+    if (!msg || !this.accepting || msg.appointment_id !== this.appointmentId || !msg.from || msg.from === this.me) return;
+    if (msg.to && msg.to !== this.me) return;
     const data = msg.data || {};
     const step = {
-      ready: () => this.onReady(data),
-      offer: () => this.onOffer(data),
-      answer: () => this.onAnswer(data),
-      candidate: () => this.onCandidate(data),
-      hangup: () => this.onRemoteHangup(),
+      ready: () => this.onReady(msg.from, data),
+      offer: () => this.onOffer(msg.from, data),
+      answer: () => this.onAnswer(msg.from, data),
+      candidate: () => this.onCandidate(msg.from, data),
+      hangup: () => this.onRemoteHangup(msg.from),
     }[msg.kind];
     if (step) step().catch((err) => this.setState("failed", `The video connection failed (${err.name || err}).`));
   }
 
-  async onReady(data) {
-    if (this.state === "ended") return;
-    if (this.role === "patient") {
-      this.send("ready", { peer: this.peer }); // the clinician said hello
-      return;
-    }
-    if (!data.peer) return;
-    const alive = this.pc && !["failed", "closed"].includes(this.pc.connectionState);
-    if (alive && data.peer === this.peer) return; // already calling this page
-    this.peer = data.peer;
-    const { pc, session } = this.newConnection(newId());
+  async onReady(from, data) {
+    if (this.state === "ended" || !data.peer) return;
+    const link = this.links.get(from);
+    if (link && link.peer === data.peer && LIVE.includes(link.pc.connectionState)) return; // already linked
+    if (!link && this.links.size >= this.max - 1) return; // the call is full
+    if (this.offers(from)) await this.call(from, data.peer);
+    else this.send("ready", { peer: this.peer }, from); // "call me"
+  }
+
+  async call(to, peer) {
+    const link = this.newLink(to, newId(), peer);
+    const pc = link.pc;
     await pc.setLocalDescription(await pc.createOffer());
-    if (this.pc === pc) this.send("offer", { session, sdp: pc.localDescription.toJSON() });
+    if (this.links.get(to) === link) {
+      this.send("offer", { session: link.session, peer: this.peer, sdp: pc.localDescription.toJSON() }, to);
+    }
   }
 
-  async onOffer(data) {
-    if (this.role !== "patient" || this.state === "ended") return;
-    if (data.session !== this.session || !this.pc) this.newConnection(data.session);
-    const pc = this.pc;
+  async onOffer(from, data) {
+    if (this.state === "ended" || this.offers(from)) return;
+    let link = this.links.get(from);
+    if (!link || link.session !== data.session) {
+      if (!link && this.links.size >= this.max - 1) return;
+      link = this.newLink(from, data.session, data.peer);
+    }
+    const pc = link.pc;
     await pc.setRemoteDescription(data.sdp);
-    await this.flushCandidates();
+    await this.flushCandidates(link);
     await pc.setLocalDescription(await pc.createAnswer());
-    if (this.pc === pc) this.send("answer", { session: data.session, sdp: pc.localDescription.toJSON() });
+    if (this.links.get(from) === link) {
+      this.send("answer", { session: data.session, peer: this.peer, sdp: pc.localDescription.toJSON() }, from);
+    }
   }
 
-  async onAnswer(data) {
-    if (this.role !== "clinician" || !this.pc || data.session !== this.session) return;
-    if (this.pc.signalingState !== "have-local-offer") return;
-    await this.pc.setRemoteDescription(data.sdp);
-    await this.flushCandidates();
+  async onAnswer(from, data) {
+    const link = this.links.get(from);
+    if (!link || data.session !== link.session || link.pc.signalingState !== "have-local-offer") return;
+    if (data.peer) link.peer = data.peer;
+    await link.pc.setRemoteDescription(data.sdp);
+    await this.flushCandidates(link);
   }
 
-  async onCandidate(data) {
-    if (!this.pc || data.session !== this.session || !data.candidate) return;
-    if (this.pc.remoteDescription) await this.pc.addIceCandidate(data.candidate);
-    else this.pending.push(data.candidate);
+  async onCandidate(from, data) {
+    const link = this.links.get(from);
+    if (!link || data.session !== link.session || !data.candidate) return;
+    if (link.pc.remoteDescription) await link.pc.addIceCandidate(data.candidate);
+    else link.pending.push(data.candidate);
   }
 
-  async flushCandidates() {
-    const pc = this.pc;
-    for (const candidate of this.pending.splice(0)) await pc.addIceCandidate(candidate);
+  async flushCandidates(link) {
+    for (const candidate of link.pending.splice(0)) await link.pc.addIceCandidate(candidate);
   }
 
-  async onRemoteHangup() {
-    if (this.state === "ended") return;
-    this.closeConnection();
-    const who = this.role === "patient" ? "Your clinician" : "Your patient";
-    this.setState("waiting", `${who} left the call. Stay on this page; they can rejoin.`);
+  async onRemoteHangup(from) {
+    if (this.state === "ended" || !this.links.has(from)) return;
+    this.closeLink(from);
+    const left = `${this.nameOf(from)} left the call.`;
+    if (this.links.size) this.refresh(left);
+    else this.setState("waiting", `${left} Stay on this page; ${this.joint ? "the others" : "they"} can rejoin.`);
   }
 
-  newConnection(session) {
-    this.closeConnection();
-    this.session = session;
-    this.pending = [];
+  newLink(to, session, peer) {
+    this.closeLink(to);
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-    this.pc = pc;
+    const link = { to, session, peer, pc, pending: [], tile: this.tile(to) };
+    this.links.set(to, link);
     if (this.stream) this.stream.getTracks().forEach((t) => pc.addTrack(t, this.stream));
-    else if (this.role === "clinician") {
+    else if (this.offers(to)) {
       ["audio", "video"].forEach((kind) => pc.addTransceiver(kind, { direction: "recvonly" })); // still receive
     }
     pc.onicecandidate = (e) => {
-      if (e.candidate && this.pc === pc) this.send("candidate", { session, candidate: e.candidate.toJSON() });
+      if (e.candidate && this.links.get(to) === link) this.send("candidate", { session, candidate: e.candidate.toJSON() }, to);
     };
     pc.ontrack = (e) => {
-      const video = this.find("remote-video");
+      const video = link.tile.video;
       if (e.streams[0] && video.srcObject === e.streams[0]) return; // audio and video share one stream
       attach(video, e.streams[0] || new MediaStream([e.track]));
     };
-    pc.onconnectionstatechange = () => this.pc === pc && this.onConnectionState(pc.connectionState);
-    this.setState("connecting");
-    return { pc, session };
+    pc.onconnectionstatechange = () => this.links.get(to) === link && this.onLinkState(link);
+    this.refresh();
+    return link;
   }
 
-  onConnectionState(state) {
-    if (state === "connected") this.setState("connected");
-    else if (state === "disconnected") this.setState("disconnected");
-    else if (state === "failed") {
-      this.setState("failed");
-      if (this.role === "patient") this.retry();
+  onLinkState(link) {
+    if (link.pc.connectionState !== "failed") return this.refresh();
+    // A failed media path: drop the link and say `ready` to that participant only. If their page is still
+    // there, the pair starts again as at joining; if it is gone, nothing is left behind (no empty tile).
+    this.closeLink(link.to);
+    this.send("ready", { peer: this.peer }, link.to);
+    if (this.links.size) this.refresh();
+    else this.setState("waiting", "Reconnecting the video…");
+  }
+
+  // The call's state is the best of its links': connected while anyone is connected.
+  refresh(text) {
+    if (["ended", "failed"].includes(this.state) && !this.links.size) return;
+    const states = [...this.links.values()].map((l) => l.pc.connectionState);
+    let state = "waiting";
+    if (states.includes("connected")) state = "connected";
+    else if (states.some((s) => s === "new" || s === "connecting")) state = "connecting";
+    else if (states.includes("disconnected")) state = "disconnected";
+    else if (!states.length && this.state === "waiting") return; // keep its message ("… left the call")
+    this.setState(state, text && state === "connected" ? `${text} ${this.label(state)}` : undefined);
+    this.layout();
+  }
+
+  // One tile per remote participant: side by side on a desk, stacked on a phone once there are two or more.
+  layout() {
+    const first = this.find("remote-video");
+    const used = [...this.links.values()].some((l) => l.tile.video === first);
+    first.closest(".tile").hidden = this.links.size > 0 && !used; // no empty first tile beside the others
+    this.videos.classList.toggle("mesh", this.links.size > 1);
+    this.videos.dataset.remotes = String(this.links.size);
+  }
+
+  // A video tile for participant `to`: the page's first remote <video> when free, else a new one.
+  tile(to) {
+    const first = this.find("remote-video");
+    const free = ![...this.links.values()].some((l) => l.tile.video === first);
+    const node = free ? first.closest(".tile") : this.find("remote-tile").cloneNode(true);
+    const video = free ? first : node.querySelector("video");
+    if (!free) {
+      node.removeAttribute("id");
+      video.removeAttribute("id");
+      this.find("local-video").before(node);
     }
+    node.hidden = false;
+    video.dataset.participant = to;
+    if (this.joint || !free) video.setAttribute("aria-label", this.nameOf(to));
+    const caption = node.querySelector(".tile-name");
+    caption.textContent = this.nameOf(to);
+    caption.hidden = !this.joint;
+    return { video, node, own: !free };
   }
 
-  // A failed media path: the patient asks for a fresh call under a new peer id.
-  retry() {
-    this.peer = newId();
-    this.setState("waiting", "Reconnecting the video…");
-    this.send("ready", { peer: this.peer });
+  closeLink(to) {
+    const link = this.links.get(to);
+    if (!link) return;
+    this.links.delete(to);
+    link.pc.close();
+    link.tile.video.srcObject = null;
+    delete link.tile.video.dataset.participant;
+    if (link.tile.own) link.tile.node.remove();
+    this.layout();
   }
 
-  closeConnection() {
-    if (this.pc) this.pc.close();
-    this.pc = null;
-    this.find("remote-video").srcObject = null;
+  closeAll() {
+    [...this.links.keys()].forEach((to) => this.closeLink(to));
   }
 
   hangup() {
     if (this.state !== "ended") this.send("hangup");
-    this.closeConnection();
+    this.closeAll();
     this.socket.off("signal", this.onSignal);
     this.setState("ended");
   }
@@ -229,7 +333,7 @@ export class VideoCall {
     toggle(this.find("camera"), "video", "Turn camera off", "Turn camera on");
     this.find("hangup").addEventListener("click", () => this.hangup());
     this.find("rejoin").addEventListener("click", () => {
-      if (this.role === "patient") this.peer = newId();
+      this.peer = newId(); // a new page as far as the others know: they call it afresh
       this.start();
     });
   }

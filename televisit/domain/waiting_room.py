@@ -20,6 +20,12 @@ MAX_LATE_MINUTES = 240
 MAX_TEXT = 500
 SIGNAL_KINDS = ("ready", "offer", "answer", "candidate", "hangup")
 MAX_SIGNAL_CHARS = 64_000  # an SDP offer is a few kB; this bounds what one socket can make us relay
+# A video call is a full mesh: every page sends its camera to each other page and decodes each of theirs, so
+# with n people a page keeps n - 1 peer connections (7 uplinks of ~0.5-1.5 Mbit/s and 7 decoders at 8). Past
+# that a phone runs out of upload and CPU; a larger call (a whole tumor board) needs a media server (an SFU).
+MAX_CALL_PARTICIPANTS = 8
+PATIENT_PEER = "patient"
+MAX_PEER_ID = 40
 OFFLINE, AVAILABLE, IN_VISIT, RUNNING_LATE = "offline", "available", "in_visit", "running_late"
 
 
@@ -232,6 +238,39 @@ def due_for_no_show(mode: str, status: str, end: datetime, now: datetime) -> boo
 def due_for_starts_soon(status: str, start: datetime, now: datetime, sent_at: datetime | None) -> bool:
     """A checked-in patient hears once, in the 5 minutes before the start, that the visit starts soon."""
     return status == st.CHECKED_IN and sent_at is None and start - STARTS_SOON <= now < start
+
+
+def participant_ids(attending: Sequence[int]) -> list[str]:
+    """Who may be in a visit's call, as the signalling addresses them: "patient", then the clinicians.
+
+    One clinician is "clinician" (as before joint visits existed); each clinician of a joint visit is
+    "clinician-<id>", so every pair of participants can be told apart."""
+    if len(attending) == 1:
+        return [PATIENT_PEER, "clinician"]
+    return [PATIENT_PEER, *(f"clinician-{cid}" for cid in attending)]
+
+
+def clinician_peer(clinician_id: int, attending: Sequence[int]) -> str:
+    """The participant id of an attending clinician."""
+    return "clinician" if len(attending) == 1 else f"clinician-{clinician_id}"
+
+
+def require_call_size(participants: int) -> None:
+    """A call holds at most MAX_CALL_PARTICIPANTS people (patient and attending clinicians)."""
+    if participants > MAX_CALL_PARTICIPANTS:
+        limit = MAX_CALL_PARTICIPANTS
+        raise Conflict(f"A video visit holds at most {limit} people; this one would have {participants}.")
+
+
+def require_licensed(licensed: bool | None) -> None:
+    """A clinician sees the patient by video only where licensed (unknown region: allowed)."""
+    if licensed is False:
+        raise NotLicensed("You are not licensed where the patient says they are now.")
+
+
+def valid_peer_id(value: object) -> bool:
+    """The shape of a participant id (`to` of a signal): a short string."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_PEER_ID
 
 
 def valid_signal(kind: object, data: object) -> bool:

@@ -292,7 +292,7 @@ class WaitingRoomNamespace(Namespace):
         )
 
     def on_end_visit(self, data=None, *_):
-        """Clinician: end the visit (completed)."""
+        """A clinician of the visit: end it for everyone (completed)."""
         return self._handle(
             data, lambda p, caller, sid: room.end_visit(db.session, caller, p.appointment_id(), now=clock.now())
         )
@@ -300,7 +300,7 @@ class WaitingRoomNamespace(Namespace):
     # --- the visit ------------------------------------------------------------------------------------
 
     def on_join_visit(self, data=None, *_):
-        """Either side of an open visit: join `visit:<id>`; ack carries the role and ICE servers."""
+        """The patient or a clinician of an open visit: join `visit:<id>`; ack carries the role and ICE servers."""
         return self._handle(
             data,
             lambda p, caller, sid: room.join_visit(
@@ -314,11 +314,11 @@ class WaitingRoomNamespace(Namespace):
         )
 
     def on_signal(self, data=None, *_):
-        """Either side: relay WebRTC signalling to the other side."""
+        """A participant: relay WebRTC signalling to the participant named by `to` (else to all the others)."""
         return self._handle(
             data,
             lambda p, caller, sid: room.relay_signal(
-                db.session, caller, p.appointment_id(), p.get("kind"), p.get("data"), sid=sid
+                db.session, caller, p.appointment_id(), p.get("kind"), p.get("data"), sid=sid, to=p.get("to")
             ),
         )
 

@@ -36,6 +36,13 @@ class PatientRoom:
     clinician: Clinician
     visit_type: VisitType
     when: str
+    team: tuple[str, ...] = ()  # every attending clinician's name (a joint visit has several)
+
+    @property
+    def with_whom(self) -> str:
+        """The clinicians of the visit, in words ("Dr. A", "Dr. A and Dr. B", "Dr. A, Dr. B and Dr. C")."""
+        names = list(self.team) or [self.clinician.name]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 class NotOpenYet(Forbidden):
@@ -78,7 +85,7 @@ def _for_actor(session: Session, appointment_id: int, actor: Actor | None) -> Ap
     if actor is None:
         raise Unauthorized("Please sign in, or open the link in your reminder, to enter the waiting room.")
     appt = session.get(Appointment, appointment_id)
-    if appt is None or not actor.may_see(appt.patient_id, appt.clinician_id):
+    if appt is None or not actor.may_see(appt.patient_id, appt.clinician_id, appt.attending_ids):
         raise NotFound("We couldn't find that visit.")  # no hint that another patient's visit exists
     if actor.role != PATIENT:
         raise Forbidden("This page is the patient's waiting room; clinicians see their line at /clinic.")
@@ -109,7 +116,8 @@ def patient_room(
     appt = _for_link(session, appointment_id, claims) if claims else _for_actor(session, appointment_id, actor)
     _require_open(appt, now)
     clinician = session.get(Clinician, appt.clinician_id)
-    return PatientRoom(appt, clinician, session.get(VisitType, appt.visit_type_id), when(appt))
+    team = tuple(session.get(Clinician, cid).name for cid in appt.attending_ids)
+    return PatientRoom(appt, clinician, session.get(VisitType, appt.visit_type_id), when(appt), team)
 
 
 def clinic_for(session: Session, actor: Actor | None) -> Clinician:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
+from televisit.domain import waiting_room as wr
 from televisit.domain.errors import Cancelled, Forbidden, Invalid, NotFound, Unauthorized
 from televisit.domain.roles import CLINICIAN, PATIENT, Actor
 from televisit.models import Appointment, Clinician
@@ -68,7 +69,7 @@ def load(session: Session, caller: Caller, appointment_id: int, *, lock: bool = 
     if lock:
         stmt = stmt.with_for_update(of=Appointment).execution_options(populate_existing=True)
     appt = session.scalars(stmt).first()
-    if appt is None or not caller.actor.may_see(appt.patient_id, appt.clinician_id):
+    if appt is None or not caller.actor.may_see(appt.patient_id, appt.clinician_id, appt.attending_ids):
         raise NotFound("No such appointment.")
     if caller.sequence is not None and appt.sequence != caller.sequence:
         raise Forbidden("This link is for an earlier version of your appointment; please use the newest message.")
@@ -81,20 +82,34 @@ def require_patient(caller: Caller, appt: Appointment) -> None:
         raise Forbidden("Only the patient of this visit can do this.")
 
 
-def require_clinician(caller: Caller, appt: Appointment) -> None:
-    """Only the clinician of the visit."""
-    if caller.actor.role != CLINICIAN or caller.actor.clinician_id != appt.clinician_id:
+def attends(caller: Caller, appt: Appointment) -> bool:
+    """True for a clinician attending the visit (its clinician, or any of a joint visit's)."""
+    actor = caller.actor
+    return actor.role == CLINICIAN and actor.clinician_id is not None and actor.clinician_id in appt.attending_ids
+
+
+def require_clinician(caller: Caller, appt: Appointment) -> int:
+    """Only a clinician attending the visit; returns their clinician id."""
+    if not attends(caller, appt):
         raise Forbidden("Only the clinician of this visit can do this.")
+    return caller.actor.clinician_id
 
 
 def party_role(caller: Caller, appt: Appointment) -> str:
-    """'patient' or 'clinician' for the two sides of the visit; Forbidden for anyone else."""
+    """'patient' or 'clinician' for the people of the visit; Forbidden for anyone else."""
     actor = caller.actor
     if actor.role == PATIENT and actor.patient_id == appt.patient_id:
         return "patient"
-    if actor.role == CLINICIAN and actor.clinician_id == appt.clinician_id:
+    if attends(caller, appt):
         return "clinician"
     raise Forbidden("Only the patient and the clinician of this visit can join it.")
+
+
+def participant_id(caller: Caller, appt: Appointment) -> str:
+    """The caller's id in the visit's call ("patient", "clinician", "clinician-<id>"); Forbidden for outsiders."""
+    if party_role(caller, appt) == "patient":
+        return wr.PATIENT_PEER
+    return wr.clinician_peer(caller.actor.clinician_id, appt.attending_ids)
 
 
 def own_clinician(caller: Caller) -> int:

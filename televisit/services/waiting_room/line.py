@@ -59,18 +59,31 @@ def _declared(region: object, consent: object, *, required: bool) -> tuple[str |
 
 
 def _declare(session: Session, appt: Appointment, region: str | None, consent: bool | None, now: datetime):
-    """Record where the patient is and their video consent; alert the clinic when they are out of licence."""
+    """Record where the patient is and their video consent; alert each clinician of the visit who holds no
+    licence there."""
     if consent is not None:
         appt.video_consent_at = (appt.video_consent_at or now) if consent else None
     if region is None:
         return []
     appt.check_in_region = region
-    if ws.licensed(session, appt) is not False:
+    out = ws.unlicensed(session, appt)
+    if not out:
         return []
     appt.licensure_alert_at = now
     message = f"{appt.patient.name} says they are in {region}, where you hold no licence; admitting is blocked."
     data = {"appointment_id": appt.id, "kind": "not_licensed", "region": region, "message": message}
-    return [Emit("alert", data, ws.clinic_room(appt.clinician_id))]
+    return [Emit("alert", data, ws.clinic_room(cid)) for cid in out]
+
+
+def _not_licensed_text(appt: Appointment, region: str) -> str:
+    if len(appt.attending_ids) > 1:
+        return f"One of your clinicians is not licensed to see you by video in {region}."
+    return f"Your clinician is not licensed to see you by video in {region}."
+
+
+def _lists(session: Session, appt: Appointment, now: datetime) -> list[Emit]:
+    """The waiting list of each clinician of the visit, read now."""
+    return [ws.list_emit(session, cid, now) for cid in appt.attending_ids]
 
 
 def precheck(
@@ -84,10 +97,9 @@ def precheck(
     emits = _declare(session, appt, region, consent, now)
     record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
     if appt.status == st.CHECKED_IN:
-        cid = appt.clinician_id
-        emits.append(Emit("waiting_list", ws.waiting_list(session, cid, now), ws.clinic_room(cid)))
-    ok = ws.licensed(session, appt) is not False
-    message = "You're all set." if ok else f"Your clinician is not licensed to see you by video in {region}."
+        emits += _lists(session, appt, now)
+    ok = ws.all_licensed(session, appt) is not False
+    message = "You're all set." if ok else _not_licensed_text(appt, region)
     return Outcome({"ok": True, "licensed": ok, "message": message}, emits, [ws.appt_room(appt.id)])
 
 
@@ -118,7 +130,7 @@ def check_in(
         record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
         return _rejoin_visit(appt, public_url, now)
     wr.check_in_refusal(appt.mode, appt.status, appt.start_at, appt.end_at, now)
-    ws.lock_clinician(session, appt.clinician_id)
+    ws.lock_clinicians(session, appt.attending_ids)
     emits = _declare(session, appt, region, consent, now)
     if appt.status == st.BOOKED:
         appt.status, appt.checked_in_at, appt.updated_at = st.CHECKED_IN, now, now
@@ -131,7 +143,7 @@ def check_in(
         "ok": True,
         "queue": queue,
         "checked_in_at": render(appt.checked_in_at, zone),
-        "licensed": ws.licensed(session, appt),
+        "licensed": ws.all_licensed(session, appt),
         "messages": ws.messages_of(session, [appt]),
     }
     return Outcome(ack, emits, [ws.appt_room(appt.id), ws.line_room(appt.clinician_id)])
@@ -167,7 +179,7 @@ def patient_message(session: Session, caller: Caller, appointment_id: int, text:
         wr.require_open(appt.start_at, appt.end_at, now)
     at = _store(session, appt, "patient", body, now)
     data = {"appointment_id": appt.id, "name": appt.patient.name, "text": body, "at": at}
-    return Outcome({"ok": True, "at": at}, [Emit("patient_message", data, ws.clinic_room(appt.clinician_id))])
+    return Outcome({"ok": True, "at": at}, [Emit("patient_message", data, ws.clinic_rooms(appt.attending_ids))])
 
 
 def send_message(session: Session, caller: Caller, appointment_id: int, text: object, *, now: datetime) -> Outcome:
@@ -192,23 +204,29 @@ def join_clinic(session: Session, caller: Caller, clinician_id: object, *, sid: 
     status = ws.status_of(session, cid, now)
     listing = ws.waiting_list(session, cid, now)
     emits = [] if was_online or not own else [Emit("clinician_status", status, ws.line_room(cid))]
-    shown = [p["appointment_id"] for p in listing["patients"] + [listing["in_visit"]] if p]
+    shown = [p["appointment_id"] for p in listing["patients"] + [listing["in_visit"]] + listing["other_visits"] if p]
     messages = ws.messages_of(session, [session.get(Appointment, i) for i in shown])
     ack = {"ok": True, "waiting_list": listing, "status": status, "messages": messages}
     return Outcome(ack, emits, [ws.clinic_room(cid)])
 
 
 def admit(session: Session, caller: Caller, appointment_id: int, *, now: datetime, public_url: str) -> Outcome:
-    """The clinician lets a checked-in patient in: the visit opens (`admitted` to the patient)."""
+    """A clinician of the visit lets a checked-in patient in: the visit opens (`admitted` to the patient).
+
+    A joint visit opens on its first admit; another of its clinicians admitting it then joins the visit
+    in progress (an ack, nothing changes)."""
     appt = access.load(session, caller, appointment_id, lock=True)
-    access.require_clinician(caller, appt)
-    ws.lock_clinician(session, appt.clinician_id)
-    current = ws.visit_in_progress(session, appt.clinician_id, now)
-    wr.require_admittable(appt.status, ws.licensed(session, appt), current is not None and current.id != appt.id)
+    cid = access.require_clinician(caller, appt)
+    ws.lock_clinicians(session, appt.attending_ids)
+    data = {"appointment_id": appt.id, "visit_url": visit_url(public_url, appt.id)}
+    if appt.status == st.IN_VISIT and len(appt.attending_ids) > 1:
+        wr.require_licensed(ws.licensed(session, appt, cid))
+        return Outcome({"ok": True, **data})
+    current = ws.visit_in_progress(session, cid, now)
+    wr.require_admittable(appt.status, ws.licensed(session, appt, cid), current is not None and current.id != appt.id)
     appt.status, appt.admitted_at, appt.updated_at = st.IN_VISIT, now, now
     session.flush()
-    data = {"appointment_id": appt.id, "visit_url": visit_url(public_url, appt.id)}
-    emits = [Emit("admitted", data, ws.appt_room(appt.id)), ws.status_changed(session, appt.clinician_id, now)]
+    emits = [Emit("admitted", data, ws.appt_room(appt.id)), *ws.statuses_changed(session, appt, now)]
     return Outcome({"ok": True, **data}, emits, later=[ws.line_later(appt, now)])
 
 
@@ -231,11 +249,11 @@ def no_show(session: Session, caller: Caller, appointment_id: int, *, now: datet
     """The clinician marks a patient who did not come (from the start time on)."""
     appt = access.load(session, caller, appointment_id, lock=True)
     access.require_clinician(caller, appt)
-    ws.lock_clinician(session, appt.clinician_id)
+    ws.lock_clinicians(session, appt.attending_ids)
     wr.require_no_show_allowed(appt.status, appt.start_at, now)
     appt.status, appt.ended_at, appt.updated_at = st.NO_SHOW, now, now
     session.flush()
     data = {"appointment_id": appt.id, "status": st.NO_SHOW}
     emits = [Emit("visit_ended", data, [ws.appt_room(appt.id), ws.visit_room(appt.id)])]
-    emits.append(ws.status_changed(session, appt.clinician_id, now))
+    emits += ws.statuses_changed(session, appt, now)
     return Outcome({"ok": True, **data}, emits, later=[ws.line_later(appt, now)])

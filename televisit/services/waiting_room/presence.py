@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from televisit.domain import appointments as st
 from televisit.models import Appointment, SocketPresence
 from televisit.services.waiting_room.callers import Caller
-from televisit.services.waiting_room.state import Emit, Later, clinic_room, line_room, online, status_of, waiting_list
+from televisit.services.waiting_room.state import Emit, Later, clinic_room, line_room, list_emit, online, status_of
 
 _NAME: dict[int, str] = {}
 
@@ -74,8 +74,7 @@ def patient_seen(session: Session, appt: Appointment, now: datetime) -> list[Emi
     "Not connected" (a new tab or a reconnection, then the old socket's late disconnect)."""
     if appt.status not in SHOWN:
         return []
-    cid = appt.clinician_id
-    return [Emit("waiting_list", waiting_list(session, cid, now), clinic_room(cid))]
+    return [list_emit(session, cid, now) for cid in appt.attending_ids]  # each clinician of a joint visit
 
 
 def seen_later(appointment_id: int, now: datetime) -> Later:

@@ -66,7 +66,7 @@ def starts_soon(session: Session, now: datetime) -> list[Emit]:
 
 
 def _notice(session: Session, appt: Appointment, now: datetime) -> dict:
-    who = session.get(Clinician, appt.clinician_id).name
+    who = " and ".join(session.get(Clinician, cid).name for cid in appt.attending_ids)
     minutes = wr.minutes_until(appt.start_at, now)
     unit = "minute" if minutes == 1 else "minutes"
     message = f"Your visit with {who} starts in about {minutes} {unit}. Please stay on this page."
