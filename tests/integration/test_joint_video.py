@@ -142,6 +142,25 @@ def test_a_clinician_busy_elsewhere_sees_the_joint_visit_begin_and_joins_after(w
     assert w.appointment(a)["status"] == "in_visit"
 
 
+def test_each_clinician_is_held_to_their_own_licences(w, team):
+    neuro, rad = _clinics(w)
+    a = book_joint(w, team, "ada", "09:30")
+    ada = w.peer("ada")
+    ack = ada.call("precheck", {"appointment_id": a, "region": "US-FL", "consent": True})  # Dr. Rad: Ohio only
+    assert ack["ok"] is True and ack["licensed"] is False
+    assert ack["message"] == "One of your clinicians is not licensed to see you by video in US-FL."
+    assert rad.wait("alert")["region"] == "US-FL"
+    assert ada.call("check_in", {"appointment_id": a})["licensed"] is False
+    mine = {c: c.wait("waiting_list", lambda d: d["patients"])["patients"][0]["licensed"] for c in (neuro, rad)}
+    assert mine == {neuro: True, rad: False}
+    assert neuro.got("alert") == []
+    assert _code(rad.call("admit", {"appointment_id": a})) == "not_licensed"
+    assert neuro.call("admit", {"appointment_id": a})["ok"] is True
+    assert neuro.call("join_visit", {"appointment_id": a})["ok"] is True
+    assert _code(rad.call("admit", {"appointment_id": a})) == "not_licensed"  # nor join the running visit
+    assert _code(rad.call("join_visit", {"appointment_id": a})) == "not_licensed"
+
+
 def test_signals_go_only_to_the_addressed_participant(w, team):
     a, ada, neuro, rad, acks = _open(w, team)
     me = {"ada": "patient", "neuro": f"clinician-{team.neuro}", "rad": f"clinician-{team.rad}"}

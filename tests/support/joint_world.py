@@ -1,9 +1,9 @@
 """A joint visit team on the waiting-room world's live server, made through the JSON API as an admin would.
 
 A joint "Spine team consult" (30 minutes, virtual, a neurosurgeon and a radiation oncologist), Dr. Neuro
-(neurosurgery) and Dr. Rad (radiation oncology), both licensed in Ohio and working Monday mornings at the
-Cleveland site; Dr. Rad also sees 10-minute "Radiation check" visits alone. Dr. Cleveland ("doc") stays an
-outsider to every joint visit.
+(neurosurgery, licensed in Ohio and Florida) and Dr. Rad (radiation oncology, Ohio only), both working Monday
+mornings at the Cleveland site; Dr. Rad also sees 10-minute "Radiation check" visits alone. Dr. Cleveland
+("doc") stays an outsider to every joint visit.
 """
 
 from __future__ import annotations
@@ -50,14 +50,14 @@ def add_team(w: World) -> Team:
     )["id"]
     single = _post(w, "/visit-types", admin, base | {"name": "Radiation check", "duration_minutes": 10})["id"]
     people = {}
-    for key, name, specialty, types in (
-        ("neuro", "Dr. Neuro", "neurosurgery", [joint]),
-        ("rad", "Dr. Rad", "radiation_oncology", [joint, single]),
+    for key, name, specialty, types, licenses in (
+        ("neuro", "Dr. Neuro", "neurosurgery", [joint], ["US-OH", "US-FL"]),
+        ("rad", "Dr. Rad", "radiation_oncology", [joint, single], ["US-OH"]),
     ):
         body = {
             "name": name,
             "specialty": specialty,
-            "licenses": ["US-OH"],
+            "licenses": licenses,
             "visit_type_ids": types,
             "email": f"{key}@x.org",
         }

@@ -146,7 +146,11 @@ def lines_now(session: Session, clinician_id: int, now: datetime) -> list[list[A
     days = {}
     for a in _checked_in_near(session, clinician_id, now):
         days.setdefault(local_date(a.start_at, zone_of(a)), []).append(a)
-    return [_line_from(items, day) for day, items in sorted(days.items())]
+    return [sorted(items, key=_line_key) for _, items in sorted(days.items())]
+
+
+def _line_key(appt: Appointment) -> tuple:
+    return (appt.start_at, appt.id)  # wr.line_order's order
 
 
 def late_minutes(session: Session, clinician_id: int) -> int:
