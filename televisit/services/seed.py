@@ -1,5 +1,5 @@
 """The demo program: three sites, a spine tumor care team, visit types and weekly availability, with the care
-of seed_care.py (scanners, linacs, joint visits, clinic-day pathways; on request demo courses and days). Idempotent."""
+of pathways/demo.py (scanners, linacs, joint visits, clinic-day pathways; on request demo courses and days). Idempotent."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from televisit.domain.timezones import parse_hhmm
 from televisit.models import AvailabilityRule, Clinician, Location, User, VisitType
-from televisit.services import seed_care as care
 from televisit.services.auth import create_user
+from televisit.services.pathways import demo as care
 
 V, P = "virtual", "in_person"
 BOTH = [V, P]
@@ -35,7 +35,7 @@ VISIT_TYPES = [
 ]
 CONSULTS = ["New patient consultation", "Second opinion", "Follow-up", "Imaging review"]
 RADIO = CONSULTS + ["Radiosurgery planning", "Radiosurgery treatment"]
-# care as the program gives it (televisit/services/seed_care.py): the steps of clinic days and joint visits
+# care as the program gives it (televisit/services/pathways/demo.py): the steps of clinic days and joint visits
 NEURO = CONSULTS + [care.NEUROSURGERY, care.JOINT]
 RADONC = RADIO + [care.RADIATION_ONCOLOGY, care.JOINT]
 

@@ -21,9 +21,9 @@ from televisit.models import Appointment, Clinician, Itinerary, OutboxMessage, P
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.check import SlotRequest
 from televisit.services.pathways import courses, itineraries
+from televisit.services.pathways.demo import JOINT, METASTASIS_DAY, RADIOSURGERY, SECOND_OPINION_DAY
 from televisit.services.pathways.options import OptionsQuery, day_options
 from televisit.services.seed import DEMO_PASSWORD
-from televisit.services.seed_care import JOINT, METASTASIS_DAY, RADIOSURGERY, SECOND_OPINION_DAY
 from tests import factories as f
 from tests.support.patient_world import LONDON, OHIO, OKAFOR, build, html, text_of
 
