@@ -1,5 +1,6 @@
 """The demo program: three sites, a spine tumor care team, visit types and weekly availability, with the care
-of pathways/demo.py (scanners, linacs, joint visits, clinic-day pathways; on request demo courses and days). Idempotent."""
+of pathways/demo.py (scanners, linacs, joint visits, clinic-day pathways; on request demo courses and days).
+Idempotent."""
 
 from __future__ import annotations
 
