@@ -23,6 +23,7 @@ from televisit import clock
 from televisit.extensions import db
 from televisit.services import auth
 from tests import factories as f
+from tests.support.access_world import _care_ids as care_ids
 
 EXAMPLES = 20
 CHECKS = [
@@ -50,7 +51,8 @@ def _seed(client) -> dict:
     booked = client.post("/api/v1/appointments", json=body, headers=f.token(client, "other@example.org"))
     assert booked.status_code == 201, booked.json
     patient_id = p.users["other"].patient_id
-    return {"appointment_id": booked.json["id"], "clinician_id": p.us_doc.id, "patient_id": patient_id}
+    ids = {"appointment_id": booked.json["id"], "clinician_id": p.us_doc.id, "patient_id": patient_id}
+    return ids | care_ids(p, booked.json["id"], clock.now()) | {"location_id": p.cleveland.id}
 
 
 def _headers(admin: dict, case) -> dict:

@@ -99,7 +99,7 @@ def reschedule_course(course_id: int):
 @roles_required(ADMIN, SCHEDULER, CLINICIAN)
 def cancel_course(course_id: int):
     zone = tz_query()
-    f = Fields(request.get_json(silent=True) or {})
+    f = Fields(json_body() if request.get_data() else {})
     reason = f.get("reason", text(500))
     f.done()
     course = courses.cancel(db.session, course_id, actor=current_actor(), now=clock.now(), reason=reason)

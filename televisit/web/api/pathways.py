@@ -167,7 +167,7 @@ def reschedule_itinerary(itinerary_id: int):
 @roles_required()
 def cancel_itinerary(itinerary_id: int):
     zone = tz_query()
-    f = Fields(request.get_json(silent=True) or {})
+    f = Fields(json_body() if request.get_data() else {})
     reason = f.get("reason", text(500))
     f.done()
     it = itineraries.cancel(db.session, itinerary_id, actor=current_actor(), now=clock.now(), reason=reason)

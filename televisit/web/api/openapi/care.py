@@ -99,7 +99,7 @@ def _resources() -> dict:
             ),
             "post": operation(
                 "Add a room or machine (admin)",
-                {**ok(201, ref("Resource")), **errors(401, 403, 409, 422)},
+                {**ok(201, ref("Resource")), **errors(400, 401, 403, 409, 422)},
                 body=json_body(obj({"name": STR, "kind": STR, "location_id": ID}, ["name", "kind", "location_id"])),
                 tag="care",
             ),
@@ -130,7 +130,7 @@ def _resources() -> dict:
                 "Close a site for a local day (a holiday)",
                 {
                     **ok(201, obj({"id": ID, "location_id": ID, "date": DATE, "appointments": IDS})),
-                    **errors(400, 401, 403, 409, 422),
+                    **errors(400, 401, 403, 404, 409, 422),
                 },
                 params=[param("location_id", ID, where="path")],
                 body=json_body(obj({"date": DATE, "reason": STR}, ["date"])),
@@ -171,7 +171,7 @@ def _pathways() -> dict:
             ),
             "post": operation(
                 "Add a pathway (admin)",
-                {**ok(201, ref("Pathway")), **errors(401, 403, 409, 422)},
+                {**ok(201, ref("Pathway")), **errors(400, 401, 403, 409, 422)},
                 body=json_body(pathway_in),
                 tag="care",
             ),
@@ -205,7 +205,7 @@ def _pathways() -> dict:
         "/itineraries": {
             "post": operation(
                 "Book a clinic day whole (409 names the step that cannot be had)",
-                {**ok(201, ref("Itinerary")), **errors(400, 401, 403, 409, 422)},
+                {**ok(201, ref("Itinerary")), **errors(400, 401, 403, 404, 409, 422)},
                 params=[TZ],
                 body=json_body(book_in),
                 tag="care",
@@ -278,7 +278,7 @@ def _courses() -> dict:
         "/courses": {
             "post": operation(
                 "Book a course whole (409 slot_unavailable with the dates that failed)",
-                {**ok(201, ref("Course")), **errors(400, 401, 403, 409, 422)},
+                {**ok(201, ref("Course")), **errors(400, 401, 403, 404, 409, 422)},
                 params=[TZ],
                 body=json_body(book_in),
                 tag="care",
