@@ -11,7 +11,7 @@ from televisit.services.booking import appointments as booking
 from televisit.services.messaging.invites import appointment_ics
 from televisit.web import audit as audit_trail
 from televisit.web.api.blueprint import bp
-from televisit.web.api.parse import Fields, day, ident, json_body, one_of, text, tz_query, zone_name
+from televisit.web.api.parse import Fields, cancel_reason, day, ident, json_body, one_of, text, tz_query, zone_name
 from televisit.web.api.requests import move_request, slot_request
 from televisit.web.api.serialize import appointment_json
 from televisit.web.api.slots import view_zone
@@ -82,10 +82,7 @@ def reschedule_appointment(appointment_id: int):
 @roles_required()
 def cancel_appointment(appointment_id: int):
     zone = tz_query()
-    body = json_body() if request.get_data() else {}
-    f = Fields(body)
-    reason = f.get("reason", text(500, lines=True))
-    f.done()
+    reason = cancel_reason()
     appt = booking.cancel(db.session, appointment_id, actor=current_actor(), now=clock.now(), reason=reason)
     return jsonify(appointment_json(appt, zone))
 

@@ -15,13 +15,13 @@ from televisit.web.api.blueprint import bp
 from televisit.web.api.parse import (
     Fields,
     bounded,
+    cancel_reason,
     day,
     ident,
     instant,
     json_body,
     list_of,
     one_of,
-    text,
     tz_query,
     zone_name,
 )
@@ -99,9 +99,7 @@ def reschedule_course(course_id: int):
 @roles_required(ADMIN, SCHEDULER, CLINICIAN)
 def cancel_course(course_id: int):
     zone = tz_query()
-    f = Fields(json_body() if request.get_data() else {})
-    reason = f.get("reason", text(500))
-    f.done()
+    reason = cancel_reason()
     course = courses.cancel(db.session, course_id, actor=current_actor(), now=clock.now(), reason=reason)
     return jsonify(_course_json(course, zone))
 

@@ -202,3 +202,11 @@ def tz_query():
     tz = f.get("tz", zone_name)
     f.done()
     return get_zone(tz) if tz else None
+
+
+def cancel_reason() -> str | None:
+    """The optional `reason` of a cancellation (the body itself is optional; line breaks are kept)."""
+    f = Fields(json_body() if request.get_data() else {})
+    reason = f.get("reason", text(500, lines=True))
+    f.done()
+    return reason

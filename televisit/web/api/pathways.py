@@ -18,6 +18,7 @@ from televisit.web.api.parse import (
     Fields,
     boolean,
     bounded,
+    cancel_reason,
     day,
     ident,
     instant,
@@ -167,9 +168,7 @@ def reschedule_itinerary(itinerary_id: int):
 @roles_required()
 def cancel_itinerary(itinerary_id: int):
     zone = tz_query()
-    f = Fields(json_body() if request.get_data() else {})
-    reason = f.get("reason", text(500))
-    f.done()
+    reason = cancel_reason()
     it = itineraries.cancel(db.session, itinerary_id, actor=current_actor(), now=clock.now(), reason=reason)
     return jsonify(_itinerary_json(it, zone))
 
