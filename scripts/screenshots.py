@@ -120,9 +120,23 @@ def demo_morning(env: dict) -> dict:
         )
         intake.submit(s, rose.id, answers, need="new", now=now - timedelta(minutes=12))
         s.commit()
-        ids = {"visit": visit.id}
+        ids = {"visit": visit.id} | _care_ids(s)
         db.engine.dispose()
     return ids
+
+
+def _care_ids(s) -> dict:
+    """The demo patient's own clinic day, another patient's whole day as the desk sees it, and a course."""
+    from sqlalchemy import select
+
+    from televisit.models import Course, Itinerary, Patient
+
+    mine = s.scalars(select(Patient.id).where(Patient.email == PATIENT)).one()
+    days = s.scalars(select(Itinerary).order_by(Itinerary.id)).all()
+    own = next(d.id for d in days if d.patient_id == mine)
+    other = next(d.id for d in days if d.patient_id != mine)
+    course = s.scalars(select(Course.id).where(Course.count == 5)).first()
+    return {"day": own, "desk_day": other, "course": course}
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
@@ -146,10 +160,13 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
         ("find-care", PATIENT, "/find-care"),
         ("my-appointments", PATIENT, "/appointments"),
         ("waiting-room", PATIENT, f"/waiting-room/{ids['visit']}"),
+        ("clinic-day", PATIENT, f"/appointments/days/{ids['day']}"),
         ("clinic-dashboard", CLINICIAN, "/clinic"),
         ("clinic-today", CLINICIAN, "/clinic/today"),
         ("scheduler-calendar", SCHEDULER, "/schedule"),
         ("scheduler-day", SCHEDULER, "/schedule?view=day&date=2027-03-01"),
+        ("desk-clinic-day", SCHEDULER, f"/schedule/days/{ids['desk_day']}"),
+        ("desk-course", SCHEDULER, f"/schedule/courses/{ids['course']}"),
         ("urgent-queue", SCHEDULER, "/schedule/urgent"),
         ("availability", SCHEDULER, "/schedule/clinicians/1/availability"),
         ("admin", ADMIN, "/admin"),

@@ -84,6 +84,24 @@ class DuplicatePatient(Conflict):
         return {"patient_id": self.patient_id}
 
 
+class PartOfWhole(Conflict):
+    """One visit of a clinic day or of a course is not moved, cancelled or put on the waitlist on its own:
+    the day or the course changes as a whole (its id is in the answer)."""
+
+    def __init__(self, itinerary_id: int | None = None, course_id: int | None = None):
+        if itinerary_id:
+            self.code, self.owner = "part_of_itinerary", {"itinerary_id": itinerary_id}
+            message = "This visit is one step of a clinic day: move or cancel the whole day instead."
+        else:
+            self.code, self.owner = "part_of_course", {"course_id": course_id}
+            message = "This visit is one visit of a treatment course: move or cancel the whole course instead."
+        super().__init__(message)
+
+    def details(self) -> dict:
+        """The day's or the course's id, so the caller can change it."""
+        return dict(self.owner)
+
+
 class TimeOffConflicts(DomainError):
     """New time off covers active visits: the caller must say whether to keep or cancel them."""
 

@@ -472,3 +472,47 @@ def test_a_refused_day_leaves_nothing_for_a_later_commit(client, care):
         itineraries.book(db.session, pathway, steps, actor=desk, now=clock.now(), patient_id=care.patient_id)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Appointment)) == before
+
+
+def test_one_step_of_a_day_or_one_fraction_is_not_changed_alone(client, care):
+    pathway = _pathway(client, care)
+    options = _options(client, pathway)
+    it = client.post(
+        "/api/v1/itineraries",
+        json={"pathway_id": pathway, "patient_id": care.patient_id, "steps": _steps(options[0])},
+        headers=care.desk,
+    ).json
+    step = it["appointments"][1]
+    moved = client.post(
+        f"/api/v1/appointments/{step['id']}/reschedule",
+        json={"start": options[1]["steps"][1]["start"]},
+        headers=care.desk,
+    )
+    assert moved.status_code == 409 and moved.json["error"]["code"] == "part_of_itinerary"
+    assert moved.json["itinerary_id"] == it["id"]
+    cancelled = client.post(f"/api/v1/appointments/{step['id']}/cancel", json={}, headers=care.desk)
+    assert cancelled.status_code == 409 and cancelled.json["error"]["code"] == "part_of_itinerary"
+    waiting = client.post(f"/api/v1/appointments/{step['id']}/waitlist", headers=care.patient)
+    assert waiting.status_code == 409 and waiting.json["error"]["code"] == "part_of_itinerary"
+    starts = _course_options(client, care, limit=1, count=3)[0]["starts"]
+    body = {
+        "visit_type_id": care.srs,
+        "clinician_id": care.radonc,
+        "location_id": care.site,
+        "patient_id": care.patient_id,
+        "count": 3,
+        "pattern": "weekdays",
+        "first_start": starts[0],
+    }
+    course = client.post("/api/v1/courses", json=body, headers=care.desk).json
+    fraction = course["appointments"][0]["id"]
+    r = client.post(f"/api/v1/appointments/{fraction}/cancel", json={}, headers=care.desk)
+    assert r.status_code == 409 and r.json["error"]["code"] == "part_of_course"
+    assert r.json["course_id"] == course["id"]
+    # nothing changed: every step and fraction is still booked where it was
+    again = client.get(f"/api/v1/itineraries/{it['id']}", headers=care.desk).json
+    assert [(a["status"], a["start"]) for a in again["appointments"]] == [
+        ("booked", a["start"]) for a in it["appointments"]
+    ]
+    statuses = db.session.scalars(select(Appointment.status).where(Appointment.course_id == course["id"]))
+    assert set(statuses) == {"booked"}

@@ -225,7 +225,11 @@ def test_a_scheduler_books_a_clinic_day_for_a_london_patient_moves_it_and_cancel
     assert html.count('class="day-step status-booked"') == 3
     steps = db.session.scalars(select(Appointment).where(Appointment.itinerary_id == it.id)).all()
     assert f"/schedule/appointments/{steps[0].id}" in html
-    assert "a clinic day: see the whole day" in page(client.get(f"/schedule/appointments/{steps[0].id}"))
+    one = page(client.get(f"/schedule/appointments/{steps[0].id}"))
+    assert "a clinic day: see the whole day" in one and "Move or cancel the whole day" in one
+    assert "Move to another time" not in one and "Reason for cancelling" not in one  # a step never moves alone
+    refused = page(client.post(f"/schedule/appointments/{steps[0].id}/cancel", data={"reason": "x"}), 409)
+    assert "one step of a clinic day" in refused
 
     move = Forms(html).with_button("Move the whole day to Tue, Mar 9 at Cleveland")
     assert client.post(move["action"], data=form_data(move)).status_code == 302

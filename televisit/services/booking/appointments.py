@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
 from televisit.domain.availability import VisitSpec
-from televisit.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, SlotUnavailable
+from televisit.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PartOfWhole,
+    SlotUnavailable,
+)
 from televisit.domain.roles import PATIENT, Actor
 from televisit.models import Appointment, Reservation
 from televisit.services import outbox
@@ -175,6 +183,13 @@ def _require_changeable(appt: Appointment) -> None:
         raise Conflict(f"This appointment is {appt.status.replace('_', ' ')} and can no longer be changed.")
 
 
+def require_alone(appt: Appointment) -> None:
+    """PartOfWhole when `appt` is a step of a clinic day or a visit of a course: those change as a whole
+    (services/pathways), never one visit at a time through the single-visit paths."""
+    if appt.itinerary_id or appt.course_id:
+        raise PartOfWhole(itinerary_id=appt.itinerary_id, course_id=appt.course_id)
+
+
 def reschedule(
     session: Session,
     appointment_id: int,
@@ -187,6 +202,7 @@ def reschedule(
     """Move an appointment (same id, sequence + 1); the new time is taken before the old is released."""
     appt = get_visible(session, appointment_id, actor, lock=True)
     _require_changeable(appt)
+    require_alone(appt)
     slot_req = SlotRequest(
         visit_type_id=appt.visit_type_id,
         clinician_id=move.clinician_id or appt.clinician_id,
@@ -229,6 +245,7 @@ def cancel(
 ) -> Appointment:
     """Cancel a booked appointment; its time becomes free at once."""
     appt = get_visible(session, appointment_id, actor, lock=True)
+    require_alone(appt)
     _commit(session, *_mark_cancelled(session, appt, now, reason))
     return appt
 

@@ -36,6 +36,7 @@ def join(session: Session, appointment_id: int, *, actor: Actor, now: datetime) 
     appt = booking.get_visible(session, appointment_id, actor)
     if appt.status != st.BOOKED or appt.start_at <= now:
         raise Conflict("Only a booked, upcoming appointment can wait for an earlier slot.")
+    booking.require_alone(appt)
     entry = session.scalars(select(WaitlistEntry).where(WaitlistEntry.appointment_id == appt.id)).first()
     if entry is None:
         entry = WaitlistEntry(appointment_id=appt.id, patient_id=appt.patient_id, created_at=now)

@@ -108,7 +108,8 @@ def _appointment_page(appointment_id: int, trouble=None, form=None):
     actor, locale = current_actor(), viewer_locale()
     appt = booking.get_visible(db.session, appointment_id, actor)
     q, days = None, []
-    if st.can_change(appt.status):
+    changeable = st.can_change(appt.status) and not (appt.itinerary_id or appt.course_id)  # those change whole
+    if changeable:
         q = _move_query(appt)
         days = desk_slots.slot_days(db.session, q, patient=appt.patient, now=clock.now(), locale=locale, exclude=appt)
     html = render_template(
@@ -117,7 +118,7 @@ def _appointment_page(appointment_id: int, trouble=None, form=None):
         e=desk_calendar.entry(appt, None, locale, desk_calendar.names(db.session)),
         patient_time=desk_calendar.patient_clock(appt, locale),
         parties=desk_days.parties(db.session, appt),
-        changeable=st.can_change(appt.status),
+        changeable=changeable,
         q=q,
         days=days,
         problem=trouble,
