@@ -61,7 +61,7 @@ def flask(env: dict, *args: str) -> None:
 
 def _book(session, actor, patient, visit, doc, site, mode, start, region, now):
     from televisit.services.booking import appointments as booking
-    from televisit.services.booking.search import SlotRequest
+    from televisit.services.booking.check import SlotRequest
 
     slot = SlotRequest(visit.id, doc.id, site.id, mode, start, region)
     return booking.book(session, booking.BookingRequest(slot, patient.id), actor=actor, now=now)
