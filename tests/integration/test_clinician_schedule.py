@@ -95,6 +95,8 @@ def test_any_day_by_date_with_previous_and_next_and_the_patients_own_clock(clien
     assert "10:00 AM EST–11:00 AM EST 3:00 PM for the patient in London pat" in day
     assert "Reason: Second opinion on my MRI" in day
     assert "11:00 AM EST–12:00 PM EST other" in day and "for the patient in New York" not in day
+    uk = text_of(page(client.get("/clinic/today?date=2027-03-08", headers={"Accept-Language": "en-GB"})))
+    assert "10:00 EST–11:00 EST 15:00 for the patient in London pat" in uk  # a 24-hour reader: both clocks
     html = page(client.get("/clinic/today", query_string={"date": "2027-03-08"}))
     assert 'href="/clinic/today?date=2027-03-07"' in html and 'href="/clinic/today?date=2027-03-09"' in html
     assert 'href="/clinic/week?date=2027-03-08"' in html and 'type="date" value="2027-03-08"' in html
