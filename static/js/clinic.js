@@ -54,6 +54,40 @@ async function act(event, payload) {
   return ack;
 }
 
+// No-show and end visit ask first, in the page's <dialog> (a modal: focus stays in it, Escape cancels).
+// Resolves true only for the confirm button; focus then goes back to the button that asked.
+const ASK = {
+  noShow: (name) => ({
+    title: `Mark ${name} as a no-show?`,
+    text: "The visit is recorded as missed and its waiting room closes. This cannot be undone.",
+    yes: "Yes, mark as a no-show",
+  }),
+  endVisit: (name) => ({
+    title: `End the visit with ${name}?`,
+    text: "The video call ends for everyone in it and the visit is recorded as completed. This cannot be undone.",
+    yes: "Yes, end the visit",
+  }),
+};
+
+function confirmStep({ title, text, yes }) {
+  const dialog = $("confirm-dialog");
+  const asker = document.activeElement;
+  const label = asker && asker.getAttribute("aria-label");
+  $("confirm-title").textContent = title;
+  $("confirm-text").textContent = text;
+  $("confirm-yes").textContent = yes;
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      // The list may have been redrawn meanwhile: its button for the same patient takes the focus.
+      const again = asker && asker.isConnected ? asker : label && document.querySelector(`button[aria-label="${CSS.escape(label)}"]`);
+      if (again) again.focus();
+      resolve(dialog.returnValue === "confirm");
+    }, { once: true });
+  });
+}
+
 async function openVideo(item) {
   if (state.call && state.visitId === item.appointment_id && state.call.state !== "ended") return;
   if (state.call) state.call.close();
@@ -68,6 +102,7 @@ async function openVideo(item) {
 
 async function endVisit(item) {
   const id = item ? item.appointment_id : state.visitId;
+  if (!(await confirmStep(ASK.endVisit(state.names[id] || "this patient")))) return;
   const ack = await act("end_visit", { appointment_id: id });
   if (ack.ok && id === state.visitId) closeVideo("Visit ended.");
 }
@@ -83,7 +118,7 @@ function closeVideo(text) {
 const actions = {
   admit: async (item) => (await act("admit", { appointment_id: item.appointment_id })).ok && openVideo(item),
   noShow: async (item) => {
-    if (window.confirm(`Mark ${item.name} as a no-show?`)) await act("no_show", { appointment_id: item.appointment_id });
+    if (await confirmStep(ASK.noShow(item.name))) await act("no_show", { appointment_id: item.appointment_id });
   },
   message: (item) => {
     $("reply-to").value = String(item.appointment_id);

@@ -139,3 +139,35 @@ def red_flags(answers: IntakeAnswers) -> tuple[str, ...]:
 def describe(flags: tuple[str, ...] | list[str]) -> list[str]:
     """Plain-language names of red flags, for staff and the urgent page."""
     return [RED_FLAGS[f] for f in flags if f in RED_FLAGS]
+
+
+# The questions as the patient read them (templates/patient/intake.html), with their choices; None: free text.
+QUESTIONS = (
+    ("urgent", "Do you have any of these right now, that are new?", URGENT),
+    ("symptoms", "What symptoms or findings bring you to us?", SYMPTOMS),
+    ("details", "Tell us more", None),
+    ("since", "When did it start?", SINCE),
+    ("course", "Is it getting worse?", COURSE),
+    ("daily_life", "How much does it affect your daily life?", DAILY_LIFE),
+    ("prior_tumor", "Have you had cancer or a tumor before?", YES_NO),
+    ("prior_tumor_details", "If yes: what kind, and when?", None),
+    ("family_history", "Has anyone in your family had cancer, or a benign tumor of the spine or nerves?", YES_NO),
+    ("family_details", "If yes: who, and what?", None),
+)
+
+
+def summary(answers: Mapping) -> list[tuple[str, str]]:
+    """Stored answers as the care team reads them: (question, the patient's choices or own words), in the
+    order asked; unanswered questions and unknown values are left out."""
+    out = []
+    for key, question, choices in QUESTIONS:
+        value = answers.get(key)
+        if choices is None:
+            text = value.strip() if isinstance(value, str) else ""
+        else:
+            labels = dict(choices)
+            chosen = value if isinstance(value, list) else [value]
+            text = "; ".join(labels[v] for v in chosen if isinstance(v, str) and v in labels)
+        if text:
+            out.append((question, text))
+    return out

@@ -106,6 +106,12 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "scheduler.cancel_course_form": ("course.read", "course", "course_id"),
     "scheduler.cancel_course": ("course.cancel", "course", "course_id"),
     "clinician.today": ("appointment.list", "appointment", None),
+    "clinician.week": ("appointment.list", "appointment", None),
+    "clinician.visit": ("intake.read", "appointment", "appointment_id"),  # the reason and intake answers
+    "clinician.confirm_no_show": ("appointment.read", "appointment", "appointment_id"),
+    "clinician.no_show": ("waiting_room.no_show", "appointment", "appointment_id"),
+    "clinician.confirm_end_visit": ("appointment.read", "appointment", "appointment_id"),
+    "clinician.end_visit": ("waiting_room.end", "appointment", "appointment_id"),
     "waiting.clinic": ("appointment.list", "appointment", None),
     "admin.users_list": ("user.list", "user", None),
     "admin.create_user": ("user.create", "user", None),

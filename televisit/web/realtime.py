@@ -323,6 +323,21 @@ class WaitingRoomNamespace(Namespace):
         )
 
 
+def publish(outcome: Outcome) -> None:
+    """Send the events of a change a page committed (it has no socket of its own): the same rooms hear it as when
+    the change comes over the socket (a clinician's no-show or end visit from the schedule pages). The request's
+    session stays open for the page that follows; the follow-up reads end their transaction."""
+    try:
+        web_emitter().emit_all(outcome.emits)
+        for build in outcome.later:
+            emits = build(db.session)
+            db.session.rollback()  # read only: end the transaction before the sends
+            web_emitter().emit_all(emits)
+    except Exception:  # committed already: clients resync on their next event
+        db.session.rollback()
+        log.exception("waiting-room events of a page's change failed")
+
+
 def register(socketio, *, message_limit: str) -> WaitingRoomNamespace:
     """Attach the namespace to the app's Socket.IO server; chat is limited to `message_limit` per socket."""
     namespace = WaitingRoomNamespace(message_limit=message_limit)

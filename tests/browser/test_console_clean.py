@@ -142,7 +142,15 @@ def pages_of(site: Site) -> dict[str | None, list[str]]:
             "/schedule/waitlist",
             "/dev/outbox",
         ],
-        OKAFOR: ["/clinic", "/clinic/today", "/clinic/calendar-link"],
+        OKAFOR: [
+            "/clinic",
+            "/clinic/today",
+            f"/clinic/today?date={ids['later_date']}",
+            "/clinic/week",
+            f"/clinic/visits/{today}",
+            f"/clinic/visits/{today}/no-show",
+            "/clinic/calendar-link",
+        ],
         ADMIN: [
             "/admin",
             "/admin/audit",

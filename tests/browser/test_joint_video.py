@@ -105,6 +105,7 @@ def test_the_patient_and_both_clinicians_see_and_hear_each_other(pages, clinic, 
 
     # Dr. Rad ends the visit: for everyone
     rad.get_by_role("button", name="End visit").first.click()
+    rad.get_by_role("dialog").get_by_role("button", name="Yes, end the visit").click()  # it asks first
     expect(patient.get_by_role("heading", name="Your visit has ended")).to_be_visible()
     expect(neuro.locator("#video")).to_be_hidden()
     expect(rad.locator("#video")).to_be_hidden()

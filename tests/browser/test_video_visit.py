@@ -64,6 +64,7 @@ def test_check_in_admit_and_both_sides_connect_by_video(pages, clinic):
     assert horizontal_overflow(patient) == 0
 
     doc.get_by_role("button", name="End visit").first.click()
+    doc.get_by_role("dialog").get_by_role("button", name="Yes, end the visit").click()  # it asks first
     expect(patient.get_by_role("heading", name="Your visit has ended")).to_be_visible()
     expect(doc.locator("#video")).to_be_hidden()
     assert clinic.appointment(appointment_id)["status"] == "completed"

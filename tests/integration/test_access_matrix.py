@@ -140,6 +140,13 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     # clinician pages: their own clinic
     ("waiting.clinic", "GET"): CLINICIANS,
     ("clinician.today", "GET"): CLINICIANS,
+    ("clinician.week", "GET"): CLINICIANS,
+    # one visit (the patient's reason and intake answers), no-show and end visit: its attending clinicians only
+    ("clinician.visit", "GET"): frozenset({"clinician"}),
+    ("clinician.confirm_no_show", "GET"): frozenset({"clinician"}),
+    ("clinician.no_show", "POST"): frozenset({"clinician"}),
+    ("clinician.confirm_end_visit", "GET"): frozenset({"clinician"}),
+    ("clinician.end_visit", "POST"): frozenset({"clinician"}),
     ("clinician.calendar_link", "GET"): CLINICIANS,
     ("clinician.create_calendar_link", "POST"): CLINICIANS,
     ("clinician.revoke_calendar_links", "POST"): CLINICIANS,
@@ -214,7 +221,12 @@ BODIES = {
     "api.reschedule_appointment": {"start": LATER},
     "api.cancel_appointment": {"reason": "matrix"},
 }
-FORMS = {"visits.reschedule": {"start": LATER}, "visits.cancel": {}}
+FORMS = {
+    "visits.reschedule": {"start": LATER},
+    "visits.cancel": {},
+    "clinician.no_show": {"confirm": "yes"},  # confirmed: refused only for who asks, or for the visit's state (409)
+    "clinician.end_visit": {"confirm": "yes"},
+}
 CLINIC_MORNING = datetime.fromisoformat("2027-03-08T08:45:00-05:00")  # the visit's waiting room is open
 
 

@@ -16,9 +16,9 @@ def test_today_shows_each_sites_visits_in_its_local_time_and_links_the_waiting_r
     book(client, p, "patient", "2027-03-08T10:00:00-05:00", mode="in_person")  # next week: not today
     sign_in(client, "clinician")
     html = page(client.get("/clinic/today"))
-    assert "Cleveland" in html and "10:00 AM EST" in html and '<td data-label="Patient">other</td>' in html
+    assert "Cleveland" in html and "10:00 AM EST" in html and '<span class="patient-name">other</span>' in html
     assert "Hours today: 09:00–12:00 (Video, In person)" in html
-    assert 'href="/clinic"' in html and "pat</td>" not in html
+    assert 'href="/clinic"' in html and '<span class="patient-name">pat</span>' not in html
 
 
 def test_a_day_without_clinic_has_a_friendly_empty_state(app, client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from televisit.domain.triage import RED_FLAGS, describe, parse_intake, red_flags
+from televisit.domain.triage import RED_FLAGS, describe, parse_intake, red_flags, summary
 
 CALM = {"since": "months", "course": "same", "daily_life": "mild", "prior_tumor": "no", "family_history": "no"}
 
@@ -62,3 +62,25 @@ def test_free_text_is_bounded_and_answers_serialise_as_plain_data():
     assert set(errors) == {"details"}
     data = _answers(details="  since the fall  ").as_dict()
     assert data["symptoms"] == ["back_neck_pain"] and data["urgent"] == ["none"] and data["details"] == "since the fall"
+
+
+def test_the_care_team_reads_the_answers_in_the_order_asked_in_the_patients_words():
+    stored = _answers(symptoms=["numbness", "back_neck_pain"], details="  Worse at night.  ", family_history="unsure")
+    assert summary(stored.as_dict()) == [
+        ("Do you have any of these right now, that are new?", "None of these"),
+        ("What symptoms or findings bring you to us?", "Back or neck pain; Numbness or tingling"),
+        ("Tell us more", "Worse at night."),
+        ("When did it start?", "1 to 3 months"),
+        ("Is it getting worse?", "About the same"),
+        ("How much does it affect your daily life?", "A little: I manage my usual activities"),
+        ("Have you had cancer or a tumor before?", "No"),
+        ("Has anyone in your family had cancer, or a benign tumor of the spine or nerves?", "Not sure"),
+    ]
+
+
+def test_a_summary_leaves_out_what_it_cannot_read():
+    assert summary({"since": "someday", "symptoms": ["lump", 7, "nonsense"], "details": None, "course": ["same"]}) == [
+        ("What symptoms or findings bring you to us?", "A lump or swelling"),
+        ("Is it getting worse?", "About the same"),
+    ]
+    assert summary({}) == []
