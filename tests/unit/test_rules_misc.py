@@ -73,7 +73,8 @@ def test_e164_refused(number):
 
 
 @pytest.mark.parametrize(
-    "address", ["pat@example.com", "a.b+tag@mail.example.co.uk", "x@a-b.org", "josé@example.org", "demo@x.televisit.local"]
+    "address",
+    ["pat@example.com", "a.b+tag@mail.example.co.uk", "x@a-b.org", "josé@example.org", "demo@x.televisit.local"],
 )
 def test_email_accepted(address):
     assert validation.is_email(address)
