@@ -106,7 +106,8 @@ def test_registering_a_patient_with_a_registered_name_and_birth_date_shows_the_r
     expect(likely).to_contain_text("Already registered?")
     expect(likely).to_contain_text("Same name and date of birth")
     expect(likely).to_contain_text("born Nov 2, 1949 · MRN LON-118203")
-    expect(likely.get_by_role("link", name="Harriet Cole", exact=True)).to_have_attribute("href", f"/schedule/patients/{known}")
+    record = likely.get_by_role("link", name="Harriet Cole", exact=True)
+    expect(record).to_have_attribute("href", f"/schedule/patients/{known}")
     expect(page.get_by_label("Date of birth", exact=True)).to_have_value("1949-11-02")  # what was typed is kept
     w.check()
     page.get_by_role("button", name="None of these: register a new patient").click()
