@@ -84,6 +84,54 @@ class DuplicatePatient(Conflict):
         return {"patient_id": self.patient_id}
 
 
+class DuplicateMrn(Conflict):
+    """Another patient record has this MRN (an MRN names one record)."""
+
+    code = "duplicate_mrn"
+
+    def __init__(self, patient_id: int):
+        super().__init__(
+            f"Another patient record (patient #{patient_id}) has this MRN. Check the number, or use that record.",
+            fields={"mrn": f"already used by patient #{patient_id}"},
+        )
+        self.patient_id = patient_id
+
+    def details(self) -> dict:
+        """The record that has the MRN."""
+        return {"patient_id": self.patient_id}
+
+
+# Why a record looks like the one being registered (televisit/services/patients/identity.py).
+SAME_NAME_AND_BIRTH, SAME_PHONE = "name_and_birth_date", "phone"
+
+
+class PossibleDuplicate(Conflict):
+    """Records that look like the patient being registered (same name and date of birth, or same phone): staff
+    pick one of them, or confirm that this is someone else (`confirm_new`)."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, matches: list[tuple[int, list[str]]]):
+        count = len(matches)
+        super().__init__(
+            f"{count} patient record{'s' if count != 1 else ''} look{'' if count != 1 else 's'} like this patient "
+            '(same name and date of birth, or same phone). Use the right record, or send "confirm_new": true '
+            "to register someone else.",
+        )
+        self.matches = matches
+
+    @property
+    def patient_ids(self) -> list[int]:
+        return [pid for pid, _ in self.matches]
+
+    def details(self) -> dict:
+        """The records that look alike, and why."""
+        return {
+            "patient_ids": self.patient_ids,
+            "possible_duplicates": [{"patient_id": pid, "match": why} for pid, why in self.matches],
+        }
+
+
 class PartOfWhole(Conflict):
     """One visit of a clinic day or of a course is not moved, cancelled or put on the waitlist on its own:
     the day or the course changes as a whole (its id is in the answer)."""

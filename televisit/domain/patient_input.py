@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from televisit.domain.emergency import country_of, emergency_for
 from televisit.domain.regions import CHOICES as REGION_CHOICES
 from televisit.domain.timezones import is_zone
-from televisit.domain.validation import has_control_characters, is_e164, is_email
+from televisit.domain.validation import email_address, has_control_characters, phone_e164
 
 MIN_PASSWORD = 10
 COMMON_ZONES = (
@@ -62,13 +62,16 @@ def parse_contact(form: Mapping) -> tuple[Contact, dict[str, str]]:
     errors: dict[str, str] = {}
     zone = (form.get("timezone") or "").strip()
     region = (form.get("region") or "").strip()
-    phone = "".join((form.get("phone") or "").split()) or None  # spaces people type are not part of E.164
+    phone = (form.get("phone") or "").strip() or None
     if not is_zone(zone):
         errors["timezone"] = "Choose your time zone from the list."
     if region not in REGION_CODES:
         errors["region"] = "Choose the US state or country where you live."
-    if phone is not None and not is_e164(phone):
-        errors["phone"] = "Enter the number with + and the country code, e.g. +447700900123 or +12165550123."
+    if phone is not None:
+        try:  # as people say it where they live (07700 900123 in the UK), or with + and the country code
+            phone = phone_e164(phone, region if region in REGION_CODES else None)
+        except ValueError as exc:
+            errors["phone"] = str(exc)
     contact = Contact(zone, region, phone, _checked(form, "sms_opt_in"), _checked(form, "email_opt_in"))
     if contact.sms_opt_in and phone is None and "phone" not in errors:
         errors["phone"] = "Add a mobile number to get text messages, or untick text messages."
@@ -87,8 +90,10 @@ def parse_signup(form: Mapping) -> tuple[SignUp | None, dict[str, str]]:
         errors["name"] = "Enter your full name (up to 120 characters)."
     elif not name.isprintable():  # e.g. a non-breaking or zero-width space pasted in with it
         errors["name"] = "Your name must not contain invisible characters; please type it again."
-    if not is_email(email):
-        errors["email"] = "Enter an email address like name@example.com."
+    try:
+        email = email_address(email)
+    except ValueError as exc:  # email-validator says what is wrong, in words
+        errors["email"] = str(exc) if email else "Enter an email address like name@example.com."
     if len(password) < MIN_PASSWORD:
         errors["password"] = f"Use at least {MIN_PASSWORD} characters."
     elif len(password) > 200:

@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from televisit.domain.identity import fold
 from televisit.models.base import Base, UTCDateTime
 
 
 class Patient(Base):
-    """A patient record: contact details, home zone and region, contact preferences."""
+    """A patient record: who they are (name, date of birth, MRN), contact details, home zone and region,
+    contact preferences."""
 
     __tablename__ = "patients"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The name as searches match it (case and accents ignored: televisit/domain/identity.py `fold`), kept in
+    # step with `name` by the validator below, so a search is one LIKE on both databases.
+    name_key: Mapped[str | None] = mapped_column(String(240), nullable=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
+    mrn: Mapped[str | None] = mapped_column(String(20), nullable=True)  # unique when given (the index below)
     email: Mapped[str | None] = mapped_column(String(254), index=True, nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True, nullable=True)  # E.164
     timezone: Mapped[str] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(8), nullable=True)
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     email_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)  # en-US (12-hour) / en-GB (24-hour)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        # A unique index, not a table constraint: NULLs never collide in it (SQLite and PostgreSQL alike), so
+        # any number of records may have no MRN; and SQLite adds it without rebuilding the table.
+        Index("uq_patients_mrn", "mrn", unique=True),
+        Index("ix_patients_born_name", "date_of_birth", "name_key"),  # likely duplicates: same name and birth date
+    )
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = fold(name) if name else None
+        return name
 
 
 class User(Base):

@@ -16,7 +16,7 @@ from televisit.domain.errors import Conflict, Invalid, Locked, Unauthorized, Unc
 from televisit.domain.passwords import password_problem
 from televisit.domain.roles import PATIENT, ROLES, Actor
 from televisit.domain.timezones import is_zone
-from televisit.domain.validation import CONTROL_CHARACTERS, has_control_characters, is_email, normalize_email
+from televisit.domain.validation import CONTROL_CHARACTERS, email_address, has_control_characters, normalize_email
 from televisit.models import AccountToken, ApiToken, Clinician, Patient, User, UserSession
 
 # scrypt (Werkzeug's default, a memory-hard KDF). The test suite swaps in a cheap method for speed.
@@ -77,8 +77,10 @@ def create_user(
 
     `confirmed=False` (a patient's own sign-up): no sign-in until the emailed link confirms the address."""
     errors = {}
-    if not is_email(email):
-        errors["email"] = "not a valid email address"
+    try:
+        email_address(email)
+    except ValueError as exc:  # email-validator's reason, in words
+        errors["email"] = str(exc)
     if role not in ROLES:
         errors["role"] = f"one of {', '.join(ROLES)}"
     problem = password_problem(password, email if isinstance(email, str) else "", common_passwords())

@@ -4,13 +4,13 @@ Idempotent."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain.timezones import parse_hhmm
-from televisit.models import AvailabilityRule, Clinician, Location, User, VisitType
+from televisit.models import AvailabilityRule, Clinician, Location, Patient, User, VisitType
 from televisit.services.auth import create_user
 from televisit.services.pathways import demo as care
 
@@ -161,6 +161,7 @@ DEMO_USERS = [
     ("patient@demo.televisit.local", "patient", "Pat Patient"),
 ]
 DEMO_PASSWORD = "televisit-demo"
+DEMO_PATIENT_EMAIL, DEMO_PATIENT_IDENTITY = "patient@demo.televisit.local", (date(1962, 7, 21), "LON-100457")
 
 
 def _upsert(session: Session, model, key: str, values: dict):
@@ -228,6 +229,7 @@ def seed(session: Session, *, now: datetime, with_users: bool = False, with_book
     days = care.pathways(session, vts)
     session.commit()
     created = _demo_users(session, now) if with_users else 0
+    _demo_identity(session)
     counts = {"locations": len(sites), "visit types": len(vts), "clinicians": len(CLINICIANS), "demo users": created}
     counts |= {"resources": len(held), "pathways": len(days)}
     return counts | (care.demo_bookings(session, now=now) if with_bookings else {})
@@ -244,3 +246,11 @@ def _demo_users(session: Session, now: datetime) -> int:
                 session.commit()
             created += 1
     return created
+
+
+def _demo_identity(session: Session) -> None:
+    """The demo sign-in's date of birth and MRN, unless the record has some already (a re-run changes nothing)."""
+    patient = session.scalars(select(Patient).where(Patient.email == DEMO_PATIENT_EMAIL)).first()
+    if patient is not None and patient.date_of_birth is None and patient.mrn is None:
+        patient.date_of_birth, patient.mrn = DEMO_PATIENT_IDENTITY
+        session.commit()

@@ -35,6 +35,7 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "api.leave_waitlist": ("appointment.waitlist_leave", "appointment", "appointment_id"),
     "api.create_patient": ("patient.create", "patient", None),
     "api.get_patient": ("patient.read", "patient", "patient_id"),
+    "api.list_patients": ("patient.search", "patient", None),
     "api.audit_events": ("audit.read", "audit", None),
     "api.post_time_off": ("clinician.time_off", "clinician", "clinician_id"),  # may cancel visits (each recorded)
     "api.create_itinerary": ("itinerary.create", "itinerary", None),
@@ -84,6 +85,8 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "scheduler.cancel": ("appointment.cancel", "appointment", "appointment_id"),
     "scheduler.reschedule": ("appointment.reschedule", "appointment", "appointment_id"),
     "scheduler.find_patient": ("patient.search", "patient", None),
+    "scheduler.patients": ("patient.search", "patient", None),
+    "scheduler.patient_record": ("patient.record", "patient", "patient_id"),  # the staff page of one patient
     "scheduler.book": ("patient.read", "patient", "patient_id"),
     "scheduler.book_slot": ("appointment.create", "patient", "patient_id"),
     "scheduler.register_patient": ("patient.create", "patient", None),

@@ -9,6 +9,7 @@ from flask import redirect, request, url_for
 
 from televisit.domain.errors import DomainError, Forbidden, Invalid, SlotUnavailable
 from televisit.domain.formatting import UK, US
+from televisit.domain.identity import birth_date_text
 from televisit.web.auth import current_actor
 
 WHO = {
@@ -96,6 +97,16 @@ def _number(raw):
 def viewer_locale() -> str:
     """12-hour US or 24-hour UK, from the browser's languages (US when it says nothing useful)."""
     return request.accept_languages.best_match([US, UK]) or US
+
+
+def desk_region() -> str:
+    """The desk's own country, for reading a phone number typed without its country code (US or GB)."""
+    return "US" if viewer_locale() == US else "GB"
+
+
+def birth_date(born) -> str:
+    """A date of birth as this desk reads it (a Jinja filter): 'Mar 14, 1958' or '14 Mar 1958'."""
+    return birth_date_text(born, viewer_locale())
 
 
 def id_choices(items) -> list[tuple[int, str]]:

@@ -105,7 +105,7 @@ def test_an_admin_adds_a_machine_with_hours_and_a_pathway(pages, care, size):
 
 def _find_patient(page, name: str) -> None:
     page.get_by_role("link", name="Book", exact=True).click()
-    page.get_by_label("Name or email").fill(name)
+    page.get_by_label("Name, MRN, date of birth or phone").fill(name)
     page.get_by_role("button", name="Search").click()
 
 

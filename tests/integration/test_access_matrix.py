@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("api.leave_waitlist", "DELETE"): VISIT,
     ("api.create_patient", "POST"): DESK,
     ("api.get_patient", "GET"): OWNER | DESK,
+    ("api.list_patients", "GET"): CLINICIANS | DESK,  # a clinician finds only the patients they treat
     ("api.audit_events", "GET"): ADMIN,
     ("api.create_clinician", "POST"): ADMIN,
     ("api.put_availability", "PUT"): DESK,
@@ -147,6 +148,8 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("clinician.no_show", "POST"): frozenset({"clinician"}),
     ("clinician.confirm_end_visit", "GET"): frozenset({"clinician"}),
     ("clinician.end_visit", "POST"): frozenset({"clinician"}),
+    # a patient's staff record: the desk, and the clinician who treats them (Dr. Cleveland; 404 for the other)
+    ("scheduler.patient_record", "GET"): frozenset({"clinician"}) | DESK,
     ("clinician.calendar_link", "GET"): CLINICIANS,
     ("clinician.create_calendar_link", "POST"): CLINICIANS,
     ("clinician.revoke_calendar_links", "POST"): CLINICIANS,
@@ -179,6 +182,7 @@ for _endpoint, _methods in {
     "scheduler.add_time_off": "POST",
     "scheduler.delete_time_off": "POST",
     "scheduler.register_patient": "POST",
+    "scheduler.patients": "GET",
     "scheduler.urgent": "GET",
     "scheduler.resolve_urgent": "POST",
     "scheduler.waitlist_page": "GET",

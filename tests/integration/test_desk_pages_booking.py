@@ -16,7 +16,7 @@ def test_find_a_patient_by_name_or_email(app, client):
     html = page(client.get("/schedule/book?q=OTHER@exam"))
     assert f'href="/schedule/book/{p.users["other"].patient_id}"' in html
     assert "No patient matches" in page(client.get("/schedule/book?q=zzz_%"))
-    assert "Search by name or email" in page(client.get("/schedule/book"))
+    assert "Search by name, MRN, date of birth or phone number" in page(client.get("/schedule/book"))
 
 
 def test_register_a_patient_then_book_for_them(app, client):

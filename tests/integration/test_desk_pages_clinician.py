@@ -16,9 +16,11 @@ def test_today_shows_each_sites_visits_in_its_local_time_and_links_the_waiting_r
     book(client, p, "patient", "2027-03-08T10:00:00-05:00", mode="in_person")  # next week: not today
     sign_in(client, "clinician")
     html = page(client.get("/clinic/today"))
-    assert "Cleveland" in html and "10:00 AM EST" in html and '<span class="patient-name">other</span>' in html
+    other = p.users["other"].patient_id  # the name links to their record, with birth date and MRN beside it
+    cell = f'<span class="patient-name"><span class="who"><a href="/schedule/patients/{other}">other</a>'
+    assert "Cleveland" in html and "10:00 AM EST" in html and cell in html and "birth date not recorded" in html
     assert "Hours today: 09:00–12:00 (Video, In person)" in html
-    assert 'href="/clinic"' in html and '<span class="patient-name">pat</span>' not in html
+    assert 'href="/clinic"' in html and ">pat</a>" not in html
 
 
 def test_a_day_without_clinic_has_a_friendly_empty_state(app, client):

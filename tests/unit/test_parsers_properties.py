@@ -28,7 +28,7 @@ from televisit.domain.timezones import (
     parse_hhmm,
     parse_instant,
 )
-from televisit.domain.validation import is_e164, is_email, normalize_email
+from televisit.domain.validation import is_e164, is_email, normalize_email, phone_e164
 from televisit.web.api import parse
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,16 +125,24 @@ def test_parse_hhmm_is_a_minute_of_the_day_that_formats_back(text):
 @example(text="+١٢١٦٥٥٥٠١٢٣")  # non-ASCII digits
 @example(text="+12165550123\n")
 def test_e164_accepts_only_plus_and_7_to_15_ascii_digits(text):
-    ok = is_e164(text)
-    expected = (
-        isinstance(text, str)
-        and text.startswith("+")
-        and text[1:].isascii()
-        and text[1:].isdigit()
-        and 7 <= len(text) - 1 <= 15
-        and text[1] != "0"
-    )
-    assert ok == expected
+    if not is_e164(text):
+        return
+    assert text.startswith("+") and text[1:].isascii() and text[1:].isdigit()
+    assert 7 <= len(text) - 1 <= 15 and text[1] != "0"
+    assert phone_e164(text) == text  # what phonenumbers stores for it is itself
+
+
+@SETTINGS
+@given(text=json_values | phone_like, region=st.sampled_from([None, "GB", "GB-ENG", "US-OH", "FR", "??"]))
+@example(text="07700 900123", region="GB-ENG")
+@example(text="+١٢١٦٥٥٥٠١٢٣", region=None)  # Arabic-Indic digits: phonenumbers reads them
+def test_a_phone_number_read_in_any_form_is_stored_as_e164_or_refused_in_words(text, region):
+    try:
+        stored = phone_e164(text, region)
+    except ValueError as exc:
+        assert str(exc)[:1].isupper() and str(exc).endswith(".")  # a sentence, not a code
+        return
+    assert is_e164(stored) and len(stored) <= 16
 
 
 @SETTINGS
@@ -147,9 +155,10 @@ def test_an_accepted_email_is_one_printable_address_that_normalizes_stably(text)
         return
     local, _, domain = text.rpartition("@")
     assert "@" not in local and 1 <= len(local) <= 64 and len(text) <= 254
-    assert "." in domain and domain.isascii()
+    assert "." in domain
     assert text.isprintable() and not any(c.isspace() for c in text)  # nothing a database or a log mangles
     once = normalize_email(text)
+    assert once.rpartition("@")[2].isascii() and len(once) <= 254  # stored with the ASCII (IDNA) domain
     assert normalize_email(once) == once and is_email(once)
 
 

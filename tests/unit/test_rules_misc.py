@@ -44,7 +44,7 @@ def test_region_codes_refused(code):
     assert not licensure.is_region(code)
 
 
-@pytest.mark.parametrize("number", ["+12165550123", "+447700900123", "+1234567", "+123456789012345"])
+@pytest.mark.parametrize("number", ["+12165550123", "+447700900123", "+442079460999", "+4930123456"])
 def test_e164_accepted(number):
     assert validation.is_e164(number)
 
@@ -55,6 +55,8 @@ def test_e164_accepted(number):
         "12165550123",  # no plus
         "+02165550123",  # country codes never start with 0
         "+123456",  # too short
+        "+1234567",  # a country code, then too few digits for it (phonenumbers knows each country's lengths)
+        "+1216555012345",  # too long for the US
         "+1234567890123456",  # too long
         "+1 216 555 0123",
         "+1-216-555-0123",
@@ -70,9 +72,50 @@ def test_e164_refused(number):
     assert not validation.is_e164(number)
 
 
-@pytest.mark.parametrize("address", ["pat@example.com", "a.b+tag@mail.example.co.uk", "x@a-b.org"])
+@pytest.mark.parametrize(
+    "address",
+    ["pat@example.com", "a.b+tag@mail.example.co.uk", "x@a-b.org", "josé@example.org", "demo@x.televisit.local"],
+)
 def test_email_accepted(address):
     assert validation.is_email(address)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "stored"),
+    [
+        ("07700 900123", "GB", "+447700900123"),  # API.md's example: national form with the patient's region
+        ("07700 900123", "GB-ENG", "+447700900123"),  # a subdivision maps to its country
+        ("(216) 555-0123", "US-OH", "+12165550123"),
+        ("216.555.0123", "US", "+12165550123"),
+        ("+44 7700 900123", None, "+447700900123"),  # international needs no region
+        ("+1 (216) 555-0123", "GB", "+12165550123"),  # and its own country code wins over the region's
+    ],
+)
+def test_phone_numbers_in_any_common_form_are_stored_as_e164(raw, region, stored):
+    assert validation.phone_e164(raw, region) == stored
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "words"),
+    [
+        ("07700 900123", None, "country code"),  # national, but whose?
+        ("555-0123", "US", "too few digits"),  # a local number without its area code
+        ("+12165550123 ext. 12", None, "extension"),
+        ("call me", "GB", "not a phone number"),
+        ("", "GB", "Enter a phone number"),
+        (None, "GB", "Enter a phone number"),
+    ],
+)
+def test_a_refused_phone_number_says_why_in_words(raw, region, words):
+    with pytest.raises(ValueError, match=words):
+        validation.phone_e164(raw, region)
+
+
+def test_an_email_address_is_stored_lower_cased_with_an_ascii_domain():
+    assert validation.email_address("Pat@Example.ORG") == "pat@example.org"
+    assert validation.email_address("ana@bücher.example") == "ana@xn--bcher-kva.example"
+    with pytest.raises(ValueError, match="@-sign"):  # email-validator's own words
+        validation.email_address("pat@@example.org")
 
 
 @pytest.mark.parametrize(
@@ -88,6 +131,8 @@ def test_email_accepted(address):
         "a@b.com, c@d.com",
         "pat@-example.com",
         "x" * 65 + "@example.com",  # local part over 64
+        "pat@localhost",  # special-use (only .local and .test are let through, for the demo and the tests)
+        "pat@site.invalid",
         "p@" + "a" * 250 + ".com",  # whole address over 254
         None,
         ["pat@example.com"],

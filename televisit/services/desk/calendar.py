@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from televisit.domain import appointments as st
 from televisit.domain.calendar import day_label
 from televisit.domain.formatting import format_time, format_when
+from televisit.domain.identity import PatientTag, tag_of
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import UTC, date_range_bounds, get_zone, local_date, render
 from televisit.models import Appointment, Clinician, Resource, VisitType
@@ -41,6 +42,7 @@ class Entry:
     visit_type: str
     mode: str
     status: str
+    who: PatientTag | None = None  # name, date of birth and MRN: how staff tell this patient apart
 
     @property
     def mode_text(self) -> str:
@@ -101,6 +103,7 @@ def entry(a: Appointment, zone_name: str | None, locale: str, known: dict) -> En
         visit_type=known["visit_types"].get(a.visit_type_id, "Visit"),
         mode=a.mode,
         status=a.status,
+        who=tag_of(a.patient),
     )
 
 

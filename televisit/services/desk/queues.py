@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain.formatting import format_when, locale_for
+from televisit.domain.identity import PatientTag, tag_of
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone
 from televisit.domain.triage import RED_FLAGS
@@ -80,6 +81,7 @@ class Urgent:
     flags: list[str]
     raised: str
     waiting_minutes: int
+    who: PatientTag | None = None  # name, date of birth and MRN
 
 
 def urgent(session: Session, *, now: datetime, locale: str) -> list[Urgent]:
@@ -90,5 +92,5 @@ def urgent(session: Session, *, now: datetime, locale: str) -> list[Urgent]:
         raised = format_when(case.created_at, get_zone(p.timezone), locale)
         minutes = max(int((now - case.created_at).total_seconds() // 60), 0)
         flags = [RED_FLAGS.get(flag, flag.replace("_", " ")) for flag in case.flags or []]
-        out.append(Urgent(case.id, p.id, p.name, p.phone, p.email, p.region, flags, raised, minutes))
+        out.append(Urgent(case.id, p.id, p.name, p.phone, p.email, p.region, flags, raised, minutes, tag_of(p)))
     return out

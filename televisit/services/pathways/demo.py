@@ -4,7 +4,7 @@ booked through the same services as every booking. Idempotent, like the rest of 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -112,6 +112,13 @@ DEMO_PATIENTS = [
     ("jordan.blake", "Jordan Blake", "America/New_York", "US-PA"),
     ("casey.morgan", "Casey Morgan", "America/New_York", "US-FL"),
 ]
+# how the desk tells the demo patients apart: date of birth and MRN (the demo sign-in's are in services/seed.py)
+DEMO_IDENTITY = {
+    "morgan.avery": (date(1958, 3, 14), "CLE-004512"),
+    "harriet.cole": (date(1949, 11, 2), "LON-118203"),
+    "jordan.blake": (date(1971, 6, 30), "CLE-007731"),
+    "casey.morgan": (date(1983, 1, 9), "WES-002264"),
+}
 # radiosurgery courses: patient, fractions, site, radiation oncologist
 COURSES = [
     ("morgan.avery", 1, CLEVELAND, "samuel.osei"),
@@ -201,6 +208,8 @@ def _demo_patient(session: Session, handle: str, name: str, zone: str, region: s
     if patient is None:
         patient = Patient(email=email, name=name, timezone=zone, region=region, sms_opt_in=False, created_at=now)
         session.add(patient)
+    if patient.date_of_birth is None and patient.mrn is None:  # a re-run keeps what the desk may have changed
+        patient.date_of_birth, patient.mrn = DEMO_IDENTITY[handle]
     return patient
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import request
 
 from televisit.domain.errors import Invalid, Malformed
+from televisit.domain.identity import parse_birth_date, parse_mrn
 from televisit.domain.licensure import is_region
 from televisit.domain.timezones import (
     BadInstant,
@@ -19,7 +20,7 @@ from televisit.domain.timezones import (
     parse_hhmm,
     parse_instant,
 )
-from televisit.domain.validation import CONTROL_CHARACTERS, has_control_characters, is_e164, is_email, normalize_email
+from televisit.domain.validation import CONTROL_CHARACTERS, email_address, has_control_characters, phone_e164
 
 MISSING = object()
 _QUERY_INT = re.compile(r"-?[0-9]{1,11}")
@@ -155,17 +156,29 @@ def region(raw: Any) -> str:
 
 
 def email(raw: Any) -> str:
-    """A single email address, lower-cased."""
-    if not is_email(raw):
-        raise ValueError("not a valid email address")
-    return normalize_email(raw)
+    """A single email address in its stored form (email-validator; the message says what is wrong)."""
+    return email_address(raw)
 
 
 def phone(raw: Any) -> str:
-    """An E.164 phone number."""
-    if not is_e164(raw):
-        raise ValueError("expected an E.164 number such as +12165550123")
-    return raw
+    """A phone number with its country code (`+1 216 555 0123`), stored and returned as E.164."""
+    return phone_e164(raw)
+
+
+def national_phone(region_code: str | None) -> Parser:
+    """A phone number in any common form: with its country code, or national for `region_code`'s country
+    (`07700 900123` with GB or GB-ENG); E.164 out."""
+    return lambda raw: phone_e164(raw, region_code)
+
+
+def birth_date(today) -> Parser:
+    """A YYYY-MM-DD date of birth, not after `today`."""
+    return lambda raw: parse_birth_date(raw, today=today)
+
+
+def mrn(raw: Any) -> str:
+    """A medical record number (letters, digits, hyphens), in capitals."""
+    return parse_mrn(raw)
 
 
 def one_of(*values: str) -> Parser:

@@ -70,6 +70,8 @@ def patient_json(p) -> dict:
     return {
         "id": p.id,
         "name": p.name,
+        "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "mrn": p.mrn,
         "email": p.email,
         "phone": p.phone,
         "timezone": p.timezone,

@@ -7,6 +7,7 @@ from televisit.web.desk import (  # noqa: F401  (each adds its routes)
     courses,
     days,
     itinerary,
+    patients,
     queues,
 )
 from televisit.web.desk.blueprint import bp

@@ -8,7 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from televisit import clock
 from televisit.domain.availability import MODES
-from televisit.domain.errors import DomainError, DuplicatePatient
+from televisit.domain.errors import DomainError, DuplicatePatient, Invalid, PossibleDuplicate
+from televisit.domain.identity import read_query
 from televisit.domain.patient_input import COMMON_ZONES
 from televisit.domain.regions import CHOICES as REGIONS
 from televisit.domain.timezones import get_zone, local_date
@@ -17,27 +18,42 @@ from televisit.services import catalog
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.search import SlotQuery
 from televisit.services.desk import slots as desk_slots
+from televisit.services.patients import identity
 from televisit.services.patients import records as patients
 from televisit.web.api.parse import Fields, day, ident, one_of, region, text
 from televisit.web.api.patients import patient_data
 from televisit.web.api.requests import slot_request
 from televisit.web.auth import current_actor
 from televisit.web.desk.blueprint import DESK, SLOT_DAYS, SLOT_LIMIT, bp
-from televisit.web.staff import desk_roles, form_body, problem, viewer_locale
+from televisit.web.staff import Problem, desk_region, desk_roles, form_body, problem, viewer_locale
 
 PARTIES = ("clinician_ids", "resource_ids")  # a joint visit's clinicians and the resources, as the slot showed them
 FILTERS = ("visit_type_id", "mode", "location_id", "clinician_id", "patient_region", "from", "reason")
 
 
-def _find_page(trouble=None, form=None, existing=None):
-    q = request.args.get("q", "").strip()[:120]
-    found = patients.search_patients(db.session, q) if q else []
+def find_results(args) -> dict:
+    """The patient search a desk page asks for (`q`): the query, the patients found, or why none were looked
+    for (a one-letter query asks for two characters rather than saying nobody matches)."""
+    q = args.get("q", "").strip()[:120]
+    forms = "1958-03-14 or " + ("3/14/1958" if desk_region() == "US" else "14/03/1958")
+    out = {"q": q, "found": [], "more": False, "q_problem": None, "date_forms": forms}
+    if not q:
+        return out
+    try:
+        query = read_query(q, locale=viewer_locale(), region=desk_region())
+    except Invalid as exc:
+        return out | {"q_problem": exc.message}
+    found, more = identity.search(db.session, query, actor=current_actor())
+    return out | {"found": found, "more": more}
+
+
+def _find_page(trouble=None, form=None, existing=None, likely=()):
     html = render_template(
         "scheduler/find_patient.html",
-        q=q,
-        found=found,
+        **find_results(request.args),
         problem=trouble,
         existing=existing,
+        likely=likely,
         form=form or {"sms_opt_in": "1", "email_opt_in": "1"},
         zones=COMMON_ZONES,
         regions=REGIONS,
@@ -51,18 +67,26 @@ def find_patient():
     return _find_page()
 
 
+LIKELY = "This may be someone already registered: check the records below before making a new one."
+
+
 @bp.post("/patients")
 @desk_roles(*DESK)
 def register_patient():
+    form = form_body(request.form, bools=("sms_opt_in", "email_opt_in"))
+    confirm_new = form.pop("confirm_new", "") == "1"
     try:
-        data = patient_data(form_body(request.form, bools=("sms_opt_in", "email_opt_in")))
-        patient = patients.create_patient(db.session, data, now=clock.now())
+        data = patient_data(form, default_region=desk_region())
+        made = patients.register(db.session, data, now=clock.now(), confirm_new=confirm_new)
     except DuplicatePatient as exc:  # offer the record they already have instead of a second one
         return _find_page(problem(exc), request.form, patients.get_patient(db.session, exc.patient_id))
+    except PossibleDuplicate as exc:  # show the look-alikes: pick one, or confirm this is someone else
+        likely = [(patients.get_patient(db.session, pid), why) for pid, why in exc.matches]
+        return _find_page(Problem(LIKELY, {}, 409), request.form, likely=likely)
     except DomainError as exc:
         return _find_page(problem(exc), request.form)
-    flash(f"{patient.name} is registered. Now choose a visit.")
-    return redirect(url_for("scheduler.book", patient_id=patient.id))
+    flash(f"{made.patient.name} is registered. Now choose a visit.")
+    return redirect(url_for("scheduler.book", patient_id=made.patient.id))
 
 
 def _slot_query(args, patient) -> tuple[SlotQuery | None, dict]:

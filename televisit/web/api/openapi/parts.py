@@ -32,7 +32,16 @@ SCHEMAS = {
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                     "reason": {"type": "string"},
-                    "patient_id": {"type": "integer", "description": "code duplicate_patient: the existing record"},
+                    "patient_id": {
+                        "type": "integer",
+                        "description": "duplicate_patient / duplicate_mrn: the record that has the email or MRN",
+                    },
+                    "patient_ids": {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "description": "code possible_duplicate: the records that look like this patient",
+                    },
+                    "possible_duplicates": {"type": "array", "items": {"$ref": "#/components/schemas/Likeness"}},
                 },
                 ["code", "message", "fields"],
             )
@@ -96,10 +105,23 @@ SCHEMAS = {
             "timezone": {"type": "string"},
         }
     ),
+    "Likeness": obj(
+        {
+            "patient_id": ID,
+            "match": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["name_and_birth_date", "phone"]},
+                "description": "why the record looks alike: same name and date of birth, same phone",
+            },
+        },
+        ["patient_id", "match"],
+    ),
     "Patient": obj(
         {
             "id": ID,
             "name": {"type": "string"},
+            "date_of_birth": nullable({"type": "string", "format": "date"}),
+            "mrn": nullable({"type": "string", "description": "medical record number, unique when given"}),
             "email": nullable({"type": "string"}),
             "phone": nullable({"type": "string"}),
             "timezone": {"type": "string"},
@@ -179,7 +201,9 @@ def errors(*codes: int) -> dict:
         404: "Not found",
         409: (
             "Conflict (code slot_unavailable for a taken or invalid slot; duplicate_patient, with patient_id, for a "
-            "patient whose email another record has)"
+            "patient whose email another record has; duplicate_mrn, with patient_id, for an MRN another record has; "
+            "possible_duplicate, with patient_ids and possible_duplicates, for a patient whose name and date of "
+            "birth another record has: send confirm_new true to register them anyway)"
         ),
         413: "Request body over 1 MiB (code too_large)",
         422: "Invalid fields",

@@ -158,14 +158,25 @@ def _people() -> dict:
         {
             "name": STR,
             "email": STR,
-            "phone": STR,
+            "phone": {**STR, "description": "E.164, any form with + and the country code, or national for region"},
             "timezone": STR,
             "region": STR,
+            "date_of_birth": {**DATE, "description": "YYYY-MM-DD, not in the future"},
+            "mrn": {**STR, "description": "1 to 20 letters, digits or hyphens; unique"},
+            "confirm_new": {"type": "boolean", "description": "register even when a record has the same name and DOB"},
             "sms_opt_in": {"type": "boolean"},
             "email_opt_in": {"type": "boolean"},
         },
         ["name", "email", "phone", "timezone"],
     )
+    created = {
+        "allOf": [
+            ref("Patient"),
+            obj({"possible_duplicates": {"type": "array", "items": ref("Likeness")}}, ["possible_duplicates"]),
+        ]
+    }
+    found = obj({"patients": {"type": "array", "items": ref("Patient")}, "more": {"type": "boolean"}}, ["patients"])
+    query = "part of a name, an MRN, a date of birth (YYYY-MM-DD, or the locale's short form) or a phone number"
     token_in = obj({"email": STR, "password": STR}, ["email", "password"])
     token_out = obj({"token": STR, "role": STR, "expires_at": INSTANT}, ["token", "role", "expires_at"])
     return {
@@ -188,10 +199,16 @@ def _people() -> dict:
         "/patients": {
             "post": operation(
                 "Register a patient (staff)",
-                {**ok(201, ref("Patient"), "Created"), **errors(400, 401, 403, 409, 422)},
+                {**ok(201, created, "Created"), **errors(400, 401, 403, 409, 422)},
                 body=json_body(pat_in),
                 tag="patients",
-            )
+            ),
+            "get": operation(
+                "Find patients (desk: all; clinician: the patients they treat)",
+                {**ok(200, found), **errors(401, 403, 422)},
+                params=[param("q", {"type": "string", "minLength": 2, "maxLength": 100}, required=True, desc=query)],
+                tag="patients",
+            ),
         },
         "/patients/{patient_id}": {
             "get": operation(
