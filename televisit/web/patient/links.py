@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from televisit import clock
 from televisit.domain import appointments as st
 from televisit.domain.errors import Conflict, DomainError, Forbidden
-from televisit.domain.formatting import both_clocks, locale_for
+from televisit.domain.formatting import locale_for, own_first
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, local_date, parse_instant
 from televisit.extensions import db
@@ -45,9 +45,9 @@ def _actor(appt: Appointment) -> Actor:
 
 
 def _when(appt: Appointment, instant=None) -> str:
-    p = appt.patient
+    p, site = appt.patient, appt.location
     locale = p.locale or locale_for(p.region, p.timezone)
-    return both_clocks(instant or appt.start_at, get_zone(appt.location.timezone), get_zone(p.timezone), locale)
+    return own_first(instant or appt.start_at, get_zone(p.timezone), get_zone(site.timezone), site.city, locale)
 
 
 def _page(template: str, appt: Appointment, **extra):
