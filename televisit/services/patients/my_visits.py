@@ -91,6 +91,7 @@ class VisitPage:
     waiting: bool
     day_id: int | None = None  # a step of this clinic day: it changes only with the whole day
     course_id: int | None = None  # a visit of this treatment course: the care team changes it
+    earlier: bool = False  # "ask for an earlier time" is offered (never inside the visit type's notice)
 
     @property
     def part_of_whole(self) -> bool:
@@ -129,7 +130,14 @@ def visit_page(session: Session, appointment_id: int, actor: Actor, *, now: date
     opens = _when_at(appt, waiting_access.opens_at(appt)) if is_owner and before_room else None
     visit = _visit(session, appt, for_patient=is_owner)
     waiting = _waiting(session, appt.id)
-    return VisitPage(visit, is_owner, changeable, room_open, opens, waiting, appt.itinerary_id, appt.course_id)
+    earlier = changeable and can_ask_earlier(session, appt, now)
+    return VisitPage(visit, is_owner, changeable, room_open, opens, waiting, appt.itinerary_id, appt.course_id, earlier)
+
+
+def can_ask_earlier(session: Session, appt: Appointment, now: datetime) -> bool:
+    """Whether an earlier time could still be offered (the visit starts after its visit type's notice)."""
+    notice = session.get(VisitType, appt.visit_type_id).min_notice_minutes
+    return st.can_wait_for_earlier(appt.start_at, now, notice)
 
 
 def _when_at(appt: Appointment, instant: datetime) -> str:

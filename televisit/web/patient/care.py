@@ -18,8 +18,10 @@ from televisit.domain.care import (
     refusal_text,
 )
 from televisit.domain.errors import DomainError, Invalid
+from televisit.domain.formatting import zone_label
 from televisit.domain.regions import CHOICES as REGIONS
 from televisit.domain.regions import default_choice
+from televisit.domain.timezones import get_zone
 from televisit.domain.triage import COURSE, DAILY_LIFE, SINCE, SYMPTOMS, URGENT, YES_NO, describe, parse_intake
 from televisit.extensions import db
 from televisit.models import Patient
@@ -27,6 +29,12 @@ from televisit.services.patients import clinic_days, find_care, intake, urgent_l
 from televisit.web.patient.account import me, patient_actor, signed_in
 
 bp = Blueprint("care", __name__)
+
+
+@bp.app_template_filter("zone_words")
+def zone_words(patient: Patient) -> str:
+    """The patient's zone as people name it ('Eastern Time', 'British Time'), never its IANA name."""
+    return zone_label(get_zone(patient.timezone), find_care.locale_of(patient))
 
 
 def _page(patient: Patient, form, *, errors=None, results=None, query: CareQuery | None = None, refusal=None):
