@@ -231,3 +231,15 @@ def call_line(session: Session, patient: Patient, q: CareQuery | None, lines, fa
     country; None when none is configured (`lines`, `fallback`: the configured lines by region)."""
     site = session.get(Location, q.location_id) if q and q.location_id else None
     return phones.clinic_line(patient, site, lines, fallback)
+
+
+def again_params(session: Session, appt: Appointment) -> dict | None:
+    """Find-care parameters to book again what `appt` was (the same need, way, site and clinician), or None
+    when that visit type is not one a patient books online (then they call)."""
+    vt = session.get(VisitType, appt.visit_type_id)
+    need = next((n for n in NEEDS if vt is not None and n.visit_type_name == vt.name), None)
+    if need is None:
+        return None
+    region = (appt.patient_region or appt.patient.region) if appt.mode == "virtual" else None
+    q = CareQuery(need, appt.mode, appt.location_id, region, seen_by=appt.clinician_id)
+    return q.params()

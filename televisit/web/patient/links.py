@@ -24,6 +24,7 @@ from televisit.services.messaging import links, waitlist, whole
 from televisit.services.messaging.invites import appointment_ics, itinerary_ics
 from televisit.services.messaging.messages import appointment_links, settings_from
 from televisit.services.pathways import itineraries
+from televisit.services.patients import find_care, phones
 from televisit.services.waiting_room import access as waiting_access
 
 bp = Blueprint("links", __name__, url_prefix="/l")
@@ -50,9 +51,21 @@ def _when(appt: Appointment, instant=None) -> str:
     return own_first(instant or appt.start_at, get_zone(p.timezone), get_zone(site.timezone), site.city, locale)
 
 
+def _again(appt: Appointment) -> dict:
+    """What a cancelled visit's page offers: find care for the same visit (sign-in first), and the number."""
+    if appt.status != st.CANCELLED:
+        return {}
+    cfg, params = current_app.config, find_care.again_params(db.session, appt)
+    return {
+        "again_url": url_for("care.search", **params) if params else None,
+        "call": phones.clinic_line(appt.patient, appt.location, cfg["URGENT_PHONES"], cfg["URGENT_PHONE"]),
+    }
+
+
 def _page(template: str, appt: Appointment, **extra):
     s = settings_from(current_app.config)
     told = "cancelled" if appt.status == st.CANCELLED else "view"  # a cancelled day lists what was cancelled
+    extra = _again(appt) | extra
     return render_template(
         f"links/{template}.html",
         appt=appt,
