@@ -56,6 +56,16 @@ def _check(page) -> None:
     assert_accessible(page)
 
 
+def _message_clocks(instant: datetime) -> str:
+    """How messages write it for her: the site's clock with its abbreviation, then hers ('your time')."""
+
+    def uk(zone: ZoneInfo) -> str:
+        t = instant.astimezone(zone)
+        return f"{t:%a} {t.day} {t:%b} {t.year}, {t:%H:%M} {t.tzname()}"
+
+    return f"{uk(CLEVELAND)} ({uk(LONDON)} your time)"
+
+
 def _both_clocks(instant: datetime) -> str:
     """The London patient's pages on a Cleveland visit: her own date and clock, then the site's by its city."""
     t, site = instant.astimezone(LONDON), instant.astimezone(CLEVELAND)
@@ -229,7 +239,7 @@ def test_a_video_visit_across_patient_scheduler_and_clinician(patients, pages, j
     confirmation, moved = _outbox_row(desk, lou_email, "confirmation"), _outbox_row(desk, lou_email, "moved")
     expect(confirmation).to_have_count(1)
     expect(confirmation.locator("td:nth-child(6)")).to_have_text("sent")  # Status
-    expect(confirmation).to_contain_text(f"Your appointment is booked: {_both_clocks(booked)}")
+    expect(confirmation).to_contain_text(f"Your appointment is booked: {_message_clocks(booked)}")
     expect(moved).to_have_count(1)
     expect(moved.locator("td:nth-child(6)")).to_have_text("sent")  # Status
     expect(moved).to_contain_text(f"Your appointment has moved: {MOVED_BOTH_CLOCKS}")
