@@ -68,7 +68,7 @@ def parse_contact(form: Mapping) -> tuple[Contact, dict[str, str]]:
     if region not in REGION_CODES:
         errors["region"] = "Choose the US state or country where you live."
     if phone is not None and not is_e164(phone):
-        errors["phone"] = "Enter the number with + and the country code, e.g. +447700900123 or +12165550123."
+        errors["phone"] = "Enter a mobile number as you dial it at home, e.g. 07700 900123 or (216) 555-0123."
     contact = Contact(zone, region, phone, _checked(form, "sms_opt_in"), _checked(form, "email_opt_in"))
     if contact.sms_opt_in and phone is None and "phone" not in errors:
         errors["phone"] = "Add a mobile number to get text messages, or untick text messages."
