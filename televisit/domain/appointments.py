@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from televisit.domain.errors import Conflict
+
 BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, CANCELLED, NO_SHOW = (
     "booked",
     "checked_in",
@@ -21,3 +25,21 @@ ACTIVE = (BOOKED, CHECKED_IN, IN_VISIT)
 def can_change(status: str) -> bool:
     """Only a booked (not yet started, not ended) appointment can be moved or cancelled."""
     return status in CHANGEABLE
+
+
+class InsideNotice(Conflict):
+    """Asking for an earlier time for a visit that starts inside its visit type's minimum notice: no earlier
+    time could be booked any more, so the request would only raise false hope."""
+
+    code = "inside_notice"
+
+
+INSIDE_NOTICE = (
+    "Your visit is too soon for an earlier time: any earlier time would be inside the notice this visit needs. "
+    "If you need care sooner, please call the clinic."
+)
+
+
+def can_wait_for_earlier(start: datetime, now: datetime, min_notice_minutes: int) -> bool:
+    """An earlier time can still be offered: one that starts after the minimum notice and before the visit."""
+    return start > now + timedelta(minutes=max(min_notice_minutes or 0, 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from televisit.domain import formatting
 from televisit.domain.formatting import US
 
 DAY, WEEK = "day", "week"
@@ -30,10 +31,8 @@ def step(view: str, day: date, direction: int) -> date:
 
 
 def day_label(day: date, locale: str) -> str:
-    """'Mon, Mar 8' (US) or 'Mon 8 Mar' (UK)."""
-    if locale == US:
-        return f"{day:%a}, {day:%b} {day.day}"
-    return f"{day:%a} {day.day} {day:%b}"
+    """'Mon, Mar 8' (US) or 'Mon 8 Mar' (UK), through Babel."""
+    return formatting.day_label(day, locale)
 
 
 def range_label(days: list[date], locale: str) -> str:

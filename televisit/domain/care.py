@@ -9,9 +9,10 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from televisit.domain.errors import DomainError, Forbidden
-from televisit.domain.formatting import format_date, format_time, format_when
+from televisit.domain.formatting import city_clock, clock, date_label
 from televisit.domain.regions import CHOICES as REGION_CHOICES
-from televisit.domain.timezones import local_date, parse_instant, to_local
+from televisit.domain.specialties import NAMES as SPECIALTY_NAMES
+from televisit.domain.timezones import local_date, parse_date, parse_instant
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,15 @@ def need_for(key: str | None) -> Need | None:
 
 @dataclass(frozen=True)
 class CareQuery:
-    """What the patient is looking for: the need, video or in person, which site, where they will be."""
+    """What the patient is looking for: the need, video or in person, which site, where they will be, and
+    optionally which specialty or which clinician (`seen_by`)."""
 
     need: Need
     mode: str
     location_id: int | None = None
     region: str | None = None
+    specialty: str | None = None
+    seen_by: int | None = None
 
     def params(self, pick: Pick | None = None) -> dict:
         """The query (and a picked time) as URL parameters, for links and forms that keep it."""
@@ -76,11 +80,23 @@ class CareQuery:
             out["site"] = self.location_id
         if self.region:
             out["region"] = self.region
+        if self.specialty:
+            out["specialty"] = self.specialty
+        if self.seen_by:
+            out["seen_by"] = self.seen_by
         return out | (pick.params() if pick else {})
 
 
 def _id(text: object) -> int | None:
     return int(text) if isinstance(text, str) and text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+def _optional_id(args: Mapping, name: str, errors: dict, message: str) -> int | None:
+    text = args.get(name) or ""
+    found = _id(text)
+    if text and found is None:
+        errors[name] = message
+    return found
 
 
 def parse_care(args: Mapping, default_region: str | None) -> tuple[CareQuery | None, dict[str, str]]:
@@ -92,16 +108,45 @@ def parse_care(args: Mapping, default_region: str | None) -> tuple[CareQuery | N
         errors["need"] = "Choose what you need."
     if mode not in dict(MODES):
         errors["mode"] = "Choose a video visit or in person."
-    site = args.get("site") or ""
-    location_id = _id(site)
-    if site and location_id is None:
-        errors["site"] = "Choose a site from the list."
+    location_id = _optional_id(args, "site", errors, "Choose a site from the list.")
     region = (args.get("region") or default_region or "") if mode == "virtual" else ""
     if mode == "virtual" and region not in dict(REGION_CHOICES):
         errors["region"] = "Choose where you will be during the video visit."
+    specialty = args.get("specialty") or None
+    if specialty is not None and specialty not in SPECIALTY_NAMES:
+        errors["specialty"] = "Choose a specialty from the list."
+    seen_by = _optional_id(args, "seen_by", errors, "Choose a clinician from the list.")
     if errors:
         return None, errors
-    return CareQuery(need, mode, location_id, region or None), {}
+    return CareQuery(need, mode, location_id, region or None, specialty, seen_by), {}
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which times a find-care page shows: from a local date the patient chose (`first`), or after the last
+    time of the previous page (`after`); neither: the first free times."""
+
+    first: date | None = None
+    after: datetime | None = None
+
+
+def parse_window(args: Mapping) -> tuple[Window, dict[str, str]]:
+    """The page's window from `from` (YYYY-MM-DD, the date picker) and `after` (an instant, the "later times"
+    link); a malformed date is a field error, a malformed `after` is ignored (the first times are shown)."""
+    first_text, after_text = args.get("from") or "", args.get("after") or ""
+    first = after = None
+    errors = {}
+    if first_text:
+        try:
+            first = parse_date(first_text)
+        except ValueError:
+            errors["from"] = "Enter a date as day, month and year, or leave it empty for the first free times."
+    if after_text:
+        try:
+            after = parse_instant(after_text)
+        except ValueError:
+            after = None
+    return Window(first, after), errors
 
 
 @dataclass(frozen=True)
@@ -168,28 +213,23 @@ def parse_step(value: object) -> ChosenStep | None:
 
 @dataclass(frozen=True)
 class TimeLabel:
-    """How one start reads: the patient's own clock, and the site's when it shows a different time."""
+    """How one start reads: the patient's own clock, and the site's named by its city when it shows a different
+    time ('08:00 in Cleveland', with its date when that is another day)."""
 
     own: str
     site: str | None
 
 
-def time_label(instant: datetime, own_zone: ZoneInfo, site_zone: ZoneInfo, locale: str) -> TimeLabel:
-    """The patient's time; the site's time too (with its date when that differs) when the clocks differ."""
-    own = format_time(instant, own_zone, locale)
-    here, there = to_local(instant, own_zone), to_local(instant, site_zone)
-    if here.utcoffset() == there.utcoffset() and here.tzname() == there.tzname():
-        return TimeLabel(own, None)
-    same_day = here.date() == there.date()
-    site = format_time(instant, site_zone, locale) if same_day else format_when(instant, site_zone, locale)
-    return TimeLabel(own, site)
+def time_label(instant: datetime, own_zone: ZoneInfo, site_zone: ZoneInfo, city: str, locale: str) -> TimeLabel:
+    """The patient's time; the site's too, by its city, when the clocks differ."""
+    return TimeLabel(clock(instant, own_zone, locale), city_clock(instant, own_zone, site_zone, city, locale))
 
 
 def own_clock_first(instant: datetime, own_zone: ZoneInfo, site_zone: ZoneInfo, city: str, locale: str) -> str:
-    """The patient's clock first, the site's second named by its city ('13:00 GMT your time (08:00 EST in
-    Cleveland)'); one clock alone when both read the same."""
-    label = time_label(instant, own_zone, site_zone, locale)
-    return f"{label.own} your time ({label.site} in {city})" if label.site else label.own
+    """The patient's clock first, the site's second named by its city ('13:00 your time (08:00 in Cleveland)');
+    one clock alone when both read the same."""
+    label = time_label(instant, own_zone, site_zone, city, locale)
+    return f"{label.own} your time ({label.site})" if label.site else label.own
 
 
 # What to bring, by the kind of room or machine a visit holds: practical words only, nothing clinical.
@@ -206,8 +246,7 @@ def preparation(resource_kinds) -> str | None:
 
 def day_heading(day: date, locale: str) -> str:
     """'Mon, Mar 8, 2027' (US) or 'Mon 8 Mar 2027' (UK) for a local date."""
-    noon = datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("UTC"))
-    return format_date(noon, ZoneInfo("UTC"), locale)
+    return date_label(day, locale)
 
 
 def by_day(items: list, start_of, zone: ZoneInfo) -> list[tuple[date, list]]:

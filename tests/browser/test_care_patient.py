@@ -22,7 +22,7 @@ from tests.factories import PASSWORD
 assert patients_fixture and program_fixture  # fixtures `patients` and `program`, used by name below
 SIZES = {"phone": PHONE, "desk": DESK}
 SHOTS = os.environ.get("TELEVISIT_SCREENSHOT_DIR")  # set it to keep a full-page screenshot of each checked page
-OWN_FIRST = re.compile(r"\d\d:\d\d GMT your time \(\d\d:\d\d E[SD]T in Cleveland\)")
+OWN_FIRST = re.compile(r"\d\d:\d\d your time \(\d\d:\d\d in Cleveland\)")
 
 
 def _check(page, errors: list[str]) -> None:

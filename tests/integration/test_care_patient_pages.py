@@ -27,7 +27,7 @@ from televisit.services.seed import DEMO_PASSWORD
 from tests import factories as f
 from tests.support.patient_world import LONDON, OHIO, OKAFOR, build, html, text_of
 
-OWN_FIRST = re.compile(r"\d\d:\d\d GMT your time \((\d\d:\d\d) E[SD]T in Cleveland\)")
+OWN_FIRST = re.compile(r"\d\d:\d\d your time \((\d\d:\d\d) in Cleveland\)")
 MRI_NOTE = "Please arrive 15 minutes early; leave metal objects at home; bring any previous scans."
 
 
@@ -114,7 +114,7 @@ def test_a_first_visit_answers_the_intake_then_comes_back_to_the_days(client):
 def test_days_read_on_the_patients_clock_first_and_the_sites_second_named_by_city(world, client):
     page = _times(client, _pathway(SECOND_OPINION_DAY), site=world.ids["Cleveland"])
     text = text_of(page)
-    assert "Times are in your time zone (Europe/London)" in text
+    assert "Times are your own (British Time)" in text and "Europe/London" not in text
     assert OWN_FIRST.search(text), text[:2000]
     assert "Imaging review (in clinic) with Dr. Grace Kim" in text
     assert "Neurosurgery consultation with Dr. Amara Okafor" in text
@@ -122,10 +122,11 @@ def test_days_read_on_the_patients_clock_first_and_the_sites_second_named_by_cit
     links = _confirm_links(page)
     assert links and len(links) <= 10
     # after the US changes its clocks (14 March) and before the UK does (28 March) the gap is four hours
-    later = text_of(_times(client, _pathway(SECOND_OPINION_DAY), site=world.ids["Cleveland"]))
-    for own, site in re.findall(r"(\d\d):\d\d GMT your time \((\d\d):\d\d EDT in Cleveland\)", later):
-        assert int(own) - int(site) == 4
-    assert re.search(r"GMT your time \(\d\d:\d\d EDT in Cleveland\)", later)
+    before, later = text.split("Mon 15 Mar 2027", 1)
+    later = later.split("Mon 29 Mar 2027")[0]  # the UK moves its clocks on 28 March
+    pairs = re.compile(r"(\d\d):\d\d your time \((\d\d):\d\d in Cleveland\)")
+    assert pairs.findall(before) and all(int(own) - int(site) == 5 for own, site in pairs.findall(before))
+    assert pairs.findall(later) and all(int(own) - int(site) == 4 for own, site in pairs.findall(later))
 
 
 def test_a_patient_books_a_second_opinion_day_and_sees_one_itinerary(world, client):
@@ -191,7 +192,7 @@ def test_my_appointments_show_a_staff_booked_day_with_what_to_bring_and_one_cale
     assert "Whole-spine MRI with Dr. Grace Kim" in text and MRI_NOTE in text
     assert text.count("Before you come:") == 1  # only the MRI step
     # a Cleveland day read by a London patient in the four-hour weeks
-    pairs = re.findall(r"(\d\d):\d\d GMT your time \((\d\d):\d\d EDT in Cleveland\)", text)
+    pairs = re.findall(r"(\d\d):\d\d your time \((\d\d):\d\d in Cleveland\)", text)
     assert len(pairs) == 3 and all(int(a) - int(b) == 4 for a, b in pairs)
     day = html(client.get(f"/appointments/days/{it.id}"))
     assert f'href="/appointments/days/{it.id}/calendar.ics"' in day and "Cancel the whole day" in day

@@ -47,10 +47,10 @@ def test_each_link_opens_its_own_offer_page(messaging):
     a_page = messaging.client.get(w.offer_path("a"))
     assert a_page.status_code == 200
     body = a_page.get_data(as_text=True)
-    assert "Mon, Mar 8, 2027, 9:00 AM EST" in body and "Take the earlier time" in body
-    assert "1:00 PM EST" in body  # A's own appointment, unchanged until accepted
+    assert "Mon, Mar 8, 2027, 9:00 AM (your time, as in Cleveland)" in body and "Take the earlier time" in body
+    assert "1:00 PM (your time" in body  # A's own appointment, unchanged until accepted
     b_page = messaging.client.get(w.offer_path("b")).get_data(as_text=True)
-    assert "2:00 PM EST" in b_page and "1:00 PM EST" not in b_page
+    assert "2:00 PM (your time" in b_page and "1:00 PM (your time" not in b_page
     tampered = w.offer_path("a")[:-2] + ("AA" if not w.offer_path("a").endswith("AA") else "BB")
     assert messaging.client.get(tampered).status_code == 403
 

@@ -16,10 +16,10 @@ LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 @pytest.mark.parametrize(
     ("instant", "own", "locale", "expected"),
     [
-        ("2027-03-08T13:00:00+00:00", LONDON, "en-GB", "13:00 GMT your time (08:00 EST in Cleveland)"),
-        ("2027-03-15T13:00:00+00:00", LONDON, "en-GB", "13:00 GMT your time (09:00 EDT in Cleveland)"),  # 4 h weeks
-        ("2027-03-08T13:00:00+00:00", LONDON, "en-US", "1:00 PM GMT your time (8:00 AM EST in Cleveland)"),
-        ("2027-03-08T13:00:00+00:00", NEW_YORK, "en-US", "8:00 AM EST"),  # one clock when both read the same
+        ("2027-03-08T13:00:00+00:00", LONDON, "en-GB", "13:00 your time (08:00 in Cleveland)"),
+        ("2027-03-15T13:00:00+00:00", LONDON, "en-GB", "13:00 your time (09:00 in Cleveland)"),  # 4 h weeks
+        ("2027-03-08T13:00:00+00:00", LONDON, "en-US", "1:00 PM your time (8:00 AM in Cleveland)"),
+        ("2027-03-08T13:00:00+00:00", NEW_YORK, "en-US", "8:00 AM"),  # one clock when both read the same
     ],
 )
 def test_the_patients_clock_comes_first_and_the_sites_is_named_by_city(instant, own, locale, expected):

@@ -65,10 +65,10 @@ def test_a_pick_needs_ids_and_an_instant_with_an_offset():
 
 def test_time_labels_show_the_site_clock_only_when_it_differs():
     instant = datetime(2027, 3, 3, 13, tzinfo=timezone.utc)
-    assert time_label(instant, LONDON, NEW_YORK, "en-GB") == TimeLabel("13:00 GMT", "08:00 EST")
-    assert time_label(instant, NEW_YORK, NEW_YORK, "en-US") == TimeLabel("8:00 AM EST", None)
+    assert time_label(instant, LONDON, NEW_YORK, "Cleveland", "en-GB") == TimeLabel("13:00", "08:00 in Cleveland")
+    assert time_label(instant, NEW_YORK, NEW_YORK, "Cleveland", "en-US") == TimeLabel("8:00 AM", None)
     late = datetime(2027, 3, 4, 1, tzinfo=timezone.utc)  # Thu 01:00 in London is still Wednesday in Ohio
-    assert time_label(late, LONDON, NEW_YORK, "en-GB").site == "Wed 3 Mar 2027, 20:00 EST"
+    assert time_label(late, LONDON, NEW_YORK, "Cleveland", "en-GB").site == "Wed 3 Mar, 20:00 in Cleveland"
 
 
 def test_grouping_by_the_viewers_day_and_headings():

@@ -46,6 +46,7 @@ class SlotQuery:
     patient_region: str | None = None
     limit: int | None = None
     only: frozenset[tuple[int, date]] | None = None  # (site, its local date) pairs to look at (None: all)
+    specialty: str | None = None  # only clinicians of this specialty (None: any)
 
 
 def visit_spec(vt: VisitType) -> VisitSpec:
@@ -82,6 +83,8 @@ class _Catalog:
         for cid, entry in snap.clinicians.items():
             if visit.id not in entry.visit_type_ids or q.clinician_id not in (None, cid):
                 continue
+            if q.specialty not in (None, entry.specialty):
+                continue
             if visit.team and entry.specialty != visit.team[0]:
                 continue  # a joint visit is led by a clinician of its first specialty
             modes = _modes_for(entry.licenses, visit, q.patient_region, q.mode)
@@ -101,7 +104,7 @@ class _Catalog:
 
 
 def _catalog(snap: Snapshot, q: SlotQuery, visit: VisitSpec) -> _Catalog:
-    key = ("search", q.visit_type_id, q.clinician_id, q.location_id, q.mode, q.patient_region)
+    key = ("search", q.visit_type_id, q.clinician_id, q.location_id, q.mode, q.patient_region, q.specialty)
     return snap.remember(key, lambda: _Catalog(snap, q, visit))
 
 

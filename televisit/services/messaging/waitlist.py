@@ -21,7 +21,7 @@ from televisit.domain.errors import Conflict, DomainError, Invalid
 from televisit.domain.formatting import both_clocks, locale_for
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone
-from televisit.models import Appointment, FreedSlot, Location, OutboxMessage, SlotOffer, WaitlistEntry
+from televisit.models import Appointment, FreedSlot, Location, OutboxMessage, SlotOffer, VisitType, WaitlistEntry
 from televisit.services import outbox as ob
 from televisit.services.booking import appointments as booking
 from televisit.services.booking.check import SlotRequest, check_slot
@@ -37,6 +37,9 @@ def join(session: Session, appointment_id: int, *, actor: Actor, now: datetime) 
     if appt.status != st.BOOKED or appt.start_at <= now:
         raise Conflict("Only a booked, upcoming appointment can wait for an earlier slot.")
     booking.require_alone(appt)
+    notice = session.get(VisitType, appt.visit_type_id).min_notice_minutes
+    if not st.can_wait_for_earlier(appt.start_at, now, notice):
+        raise st.InsideNotice(st.INSIDE_NOTICE)
     entry = session.scalars(select(WaitlistEntry).where(WaitlistEntry.appointment_id == appt.id)).first()
     if entry is None:
         entry = WaitlistEntry(appointment_id=appt.id, patient_id=appt.patient_id, created_at=now)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
 from televisit.domain.errors import Conflict, NotFound
-from televisit.domain.formatting import both_clocks, format_when
+from televisit.domain.formatting import format_when, own_first
 from televisit.domain.roles import PATIENT, Actor
 from televisit.domain.timezones import get_zone, local_date
 from televisit.models import Appointment, Clinician, VisitType, WaitlistEntry
@@ -50,7 +50,7 @@ def _when(appt: Appointment, for_patient: bool) -> str:
     p, site = appt.patient, get_zone(appt.location.timezone)
     locale, own = locale_of(p), get_zone(p.timezone)
     if for_patient:
-        return both_clocks(appt.start_at, site, own, locale)
+        return own_first(appt.start_at, own, site, appt.location.city, locale)
     text = format_when(appt.start_at, site, locale)  # staff: the patient's clock is theirs, not "your time"
     theirs = format_when(appt.start_at, own, locale)
     return text if theirs == text else f"{text} (patient's time: {theirs})"
@@ -91,6 +91,7 @@ class VisitPage:
     waiting: bool
     day_id: int | None = None  # a step of this clinic day: it changes only with the whole day
     course_id: int | None = None  # a visit of this treatment course: the care team changes it
+    earlier: bool = False  # "ask for an earlier time" is offered (never inside the visit type's notice)
 
     @property
     def part_of_whole(self) -> bool:
@@ -129,12 +130,19 @@ def visit_page(session: Session, appointment_id: int, actor: Actor, *, now: date
     opens = _when_at(appt, waiting_access.opens_at(appt)) if is_owner and before_room else None
     visit = _visit(session, appt, for_patient=is_owner)
     waiting = _waiting(session, appt.id)
-    return VisitPage(visit, is_owner, changeable, room_open, opens, waiting, appt.itinerary_id, appt.course_id)
+    earlier = changeable and can_ask_earlier(session, appt, now)
+    return VisitPage(visit, is_owner, changeable, room_open, opens, waiting, appt.itinerary_id, appt.course_id, earlier)
+
+
+def can_ask_earlier(session: Session, appt: Appointment, now: datetime) -> bool:
+    """Whether an earlier time could still be offered (the visit starts after its visit type's notice)."""
+    notice = session.get(VisitType, appt.visit_type_id).min_notice_minutes
+    return st.can_wait_for_earlier(appt.start_at, now, notice)
 
 
 def _when_at(appt: Appointment, instant: datetime) -> str:
-    p = appt.patient
-    return both_clocks(instant, get_zone(appt.location.timezone), get_zone(p.timezone), locale_of(p))
+    p, site = appt.patient, appt.location
+    return own_first(instant, get_zone(p.timezone), get_zone(site.timezone), site.city, locale_of(p))
 
 
 def owned(session: Session, appointment_id: int, actor: Actor) -> Appointment:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from televisit.domain import appointments as st
 from televisit.domain import waiting_room as wr
 from televisit.domain.errors import Forbidden, NotFound, Unauthorized
-from televisit.domain.formatting import both_clocks, locale_for
+from televisit.domain.formatting import locale_for, own_first
 from televisit.domain.roles import CLINICIAN, PATIENT, Actor
 from televisit.domain.timezones import get_zone
 from televisit.models import Appointment, Clinician, VisitType
@@ -64,10 +64,10 @@ def is_open(appt: Appointment, now: datetime) -> bool:
 
 
 def when(appt: Appointment, instant: datetime | None = None) -> str:
-    """An instant of the visit on the site's clock, and on the patient's own when it differs."""
-    p = appt.patient
+    """An instant of the visit on the patient's own clock, and on the site's (named by its city) when it differs."""
+    p, site = appt.patient, appt.location
     locale = p.locale or locale_for(p.region, p.timezone)
-    return both_clocks(instant or appt.start_at, get_zone(appt.location.timezone), get_zone(p.timezone), locale)
+    return own_first(instant or appt.start_at, get_zone(p.timezone), get_zone(site.timezone), site.city, locale)
 
 
 def _for_link(session: Session, appointment_id: int, claims: LinkClaims) -> Appointment:

@@ -20,6 +20,7 @@ from televisit.domain.roles import PATIENT, Actor
 from televisit.extensions import db
 from televisit.models import Patient
 from televisit.services.patients import account as patient_account
+from televisit.services.patients import phones
 from televisit.services.patients.records import get_patient
 from televisit.web.auth import current_actor
 from televisit.web.security import account_email_limited
@@ -80,7 +81,7 @@ def signup():
     if request.method == "GET":
         defaults = {"timezone": "", "email_opt_in": "on", "sms_opt_in": ""}
         return _form_page("patient/signup.html", {}, form=defaults, guess=True)
-    data, errors = parse_signup(form)
+    data, errors = parse_signup(phones.with_e164(form))
     if data is not None:
         try:  # the same answer whether or not the address has an account: only its inbox learns which
             patient_account.sign_up(db.session, data, now=clock.now())
@@ -97,7 +98,7 @@ def profile():
     patient = me()
     if request.method == "GET":
         return _form_page("patient/profile.html", {}, form=_profile_values(patient), patient=patient)
-    contact, errors = parse_contact(request.form)
+    contact, errors = parse_contact(phones.with_e164(request.form))
     if errors:
         return _form_page("patient/profile.html", errors, 422, form=request.form, patient=patient)
     patient_account.update_contact(db.session, patient.id, contact)
@@ -109,7 +110,7 @@ def _profile_values(patient: Patient) -> dict:
     return {
         "timezone": patient.timezone or DEFAULT_ZONE,
         "region": patient.region or "",
-        "phone": patient.phone or "",
+        "phone": phones.for_patient(patient, patient.phone),  # national form at home: '07700 900123'
         "sms_opt_in": "on" if patient.sms_opt_in else "",
         "email_opt_in": "on" if patient.email_opt_in else "",
     }

@@ -10,14 +10,18 @@ from televisit.domain.care import (
     CareQuery,
     IntakeRequired,
     UrgentOpen,
+    Window,
     need_for,
     parse_care,
     parse_pick,
+    parse_window,
     refusal_text,
 )
 from televisit.domain.errors import DomainError, Invalid
+from televisit.domain.formatting import zone_label
 from televisit.domain.regions import CHOICES as REGIONS
 from televisit.domain.regions import default_choice
+from televisit.domain.timezones import get_zone
 from televisit.domain.triage import COURSE, DAILY_LIFE, SINCE, SYMPTOMS, URGENT, YES_NO, describe, parse_intake
 from televisit.extensions import db
 from televisit.models import Patient
@@ -27,8 +31,15 @@ from televisit.web.patient.account import me, patient_actor, signed_in
 bp = Blueprint("care", __name__)
 
 
-def _page(patient: Patient, form, *, errors=None, days=None, query: CareQuery | None = None, refusal=None):
+@bp.app_template_filter("zone_words")
+def zone_words(patient: Patient) -> str:
+    """The patient's zone as people name it ('Eastern Time', 'British Time'), never its IANA name."""
+    return zone_label(get_zone(patient.timezone), find_care.locale_of(patient))
+
+
+def _page(patient: Patient, form, *, errors=None, results=None, query: CareQuery | None = None, refusal=None):
     opts = find_care.options(db.session)
+    cfg = current_app.config
     return render_template(
         "patient/find_care.html",
         patient=patient,
@@ -38,9 +49,10 @@ def _page(patient: Patient, form, *, errors=None, days=None, query: CareQuery | 
         regions=REGIONS,
         form=form,
         errors=errors or {},
-        days=days,
+        results=results,
         query=query,
         refusal=refusal,
+        call=find_care.call_line(db.session, patient, query, cfg["URGENT_PHONES"], cfg["URGENT_PHONE"]),
         clinic_days=clinic_days.self_bookable(db.session),
     )
 
@@ -62,15 +74,16 @@ def search():
         form = {"mode": "virtual", "region": default_choice(patient.region), **form}
         return _page(patient, form)
     q, errors = parse_care(request.args, default_choice(patient.region))
-    if q is None:
-        return _page(patient, form, errors=errors), 422
+    window, window_errors = parse_window(request.args)
+    if q is None or window_errors:
+        return _page(patient, form, errors=errors | window_errors), 422
     try:
-        days = find_care.first_times(db.session, patient, q, now=clock.now())
+        results = find_care.first_times(db.session, patient, q, now=clock.now(), window=window)
     except (UrgentOpen, IntakeRequired) as exc:
         return _gate_redirect(exc, q)
     except Invalid as exc:
         return _page(patient, form, errors=exc.fields), 422
-    return _page(patient, form, days=days, query=q)
+    return _page(patient, form, results=results, query=q)
 
 
 @bp.get("/find-care/confirm")
@@ -104,8 +117,8 @@ def book():
         return _gate_redirect(exc, q)
     except DomainError as exc:
         db.session.rollback()
-        days = find_care.first_times(db.session, patient, q, now=clock.now())
-        return _page(patient, q.params(), days=days, query=q, refusal=refusal_text(exc)), 409
+        results = find_care.first_times(db.session, patient, q, now=clock.now(), window=Window())
+        return _page(patient, q.params(), results=results, query=q, refusal=refusal_text(exc)), 409
     flash("You're booked. We've sent you a confirmation.")
     return redirect(url_for("visits.appointment", appointment_id=appt.id))
 
@@ -116,7 +129,7 @@ INTAKE_CHOICES = dict(
 
 
 def _intake_page(form, checked, errors, status=200):
-    keep = {k: v for k, v in form.items() if k in ("need", "mode", "site", "region", "day")}
+    keep = {k: v for k, v in form.items() if k in ("need", "mode", "site", "region", "day", "specialty", "seen_by")}
     return render_template(
         "patient/intake.html", form=form, checked=checked, errors=errors, keep=keep, **INTAKE_CHOICES
     ), status

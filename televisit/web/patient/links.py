@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from televisit import clock
 from televisit.domain import appointments as st
 from televisit.domain.errors import Conflict, DomainError, Forbidden
-from televisit.domain.formatting import both_clocks, locale_for
+from televisit.domain.formatting import locale_for, own_first
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone, local_date, parse_instant
 from televisit.extensions import db
@@ -24,6 +24,7 @@ from televisit.services.messaging import links, waitlist, whole
 from televisit.services.messaging.invites import appointment_ics, itinerary_ics
 from televisit.services.messaging.messages import appointment_links, settings_from
 from televisit.services.pathways import itineraries
+from televisit.services.patients import find_care, phones
 from televisit.services.waiting_room import access as waiting_access
 
 bp = Blueprint("links", __name__, url_prefix="/l")
@@ -45,14 +46,26 @@ def _actor(appt: Appointment) -> Actor:
 
 
 def _when(appt: Appointment, instant=None) -> str:
-    p = appt.patient
+    p, site = appt.patient, appt.location
     locale = p.locale or locale_for(p.region, p.timezone)
-    return both_clocks(instant or appt.start_at, get_zone(appt.location.timezone), get_zone(p.timezone), locale)
+    return own_first(instant or appt.start_at, get_zone(p.timezone), get_zone(site.timezone), site.city, locale)
+
+
+def _again(appt: Appointment) -> dict:
+    """What a cancelled visit's page offers: find care for the same visit (sign-in first), and the number."""
+    if appt.status != st.CANCELLED:
+        return {}
+    cfg, params = current_app.config, find_care.again_params(db.session, appt)
+    return {
+        "again_url": url_for("care.search", **params) if params else None,
+        "call": phones.clinic_line(appt.patient, appt.location, cfg["URGENT_PHONES"], cfg["URGENT_PHONE"]),
+    }
 
 
 def _page(template: str, appt: Appointment, **extra):
     s = settings_from(current_app.config)
     told = "cancelled" if appt.status == st.CANCELLED else "view"  # a cancelled day lists what was cancelled
+    extra = _again(appt) | extra
     return render_template(
         f"links/{template}.html",
         appt=appt,

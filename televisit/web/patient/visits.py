@@ -50,7 +50,10 @@ def calendar(appointment_id: int):
 
 def _reschedule_page(appointment_id: int, refusal: str | None = None):
     visit, days = my_visits.alternatives(db.session, appointment_id, patient_actor(), now=clock.now())
-    html = render_template("patient/reschedule.html", visit=visit, appt=visit.appt, days=days, refusal=refusal)
+    earlier = my_visits.can_ask_earlier(db.session, visit.appt, clock.now())
+    html = render_template(
+        "patient/reschedule.html", visit=visit, appt=visit.appt, days=days, refusal=refusal, earlier=earlier
+    )
     return html, (409 if refusal else 200)
 
 
