@@ -53,6 +53,8 @@ def register_observability(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
+    from sqlalchemy.orm import configure_mappers
+
     from televisit import db_events  # noqa: F401  (SQLite pragmas and serialized writes)
     from televisit.adapters.socket_emitter import queue_options
     from televisit.extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -65,6 +67,9 @@ def register_extensions(app: Flask) -> None:
         "hide_parameters": True,
     }
     db.init_app(app)
+    # Mappers configured now, not by a process's first ORM query: the booking's lean insert builds a loaded
+    # Appointment by hand (services/booking/rows.py), which fails in a fresh worker whose first request books.
+    configure_mappers()
     _ping_idle_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -98,3 +98,5 @@ def configure(log_format: str) -> None:
         handler.addFilter(WorkContext())
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines per start, saying nothing
+    logging.captureWarnings(True)  # a library's warning is a line like any other, not raw text on stderr

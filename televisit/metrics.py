@@ -37,8 +37,7 @@ REFUSALS = Counter(
 )
 SLOT_SEARCH = Histogram(
     "televisit_slot_search_duration_seconds",
-    "Time of one slot search, by search: first_available (the earliest N) or listing (every slot in a range).",
-    ["search"],
+    "Time of one slot search (the API's, the pages', clinic-day and course options: every caller of the engine).",
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
 )
 MESSAGES_SENT = Counter("televisit_messages_sent_total", "Messages the provider accepted, by channel.", ["channel"])
@@ -97,16 +96,15 @@ def counts_bookings(kind: str) -> Callable:
 
 
 def times_searches(search: Callable) -> Callable:
-    """Decorate the slot search `search(session, query, ...)`: its duration, labelled by the query's `limit`."""
+    """Decorate the slot search: each call's duration."""
 
     @functools.wraps(search)
-    def timed(session, query, *args, **kwargs):
+    def timed(*args, **kwargs):
         started = time.perf_counter()
         try:
-            return search(session, query, *args, **kwargs)
+            return search(*args, **kwargs)
         finally:
-            kind = "listing" if getattr(query, "limit", None) is None else "first_available"
-            SLOT_SEARCH.labels(kind).observe(time.perf_counter() - started)
+            SLOT_SEARCH.observe(time.perf_counter() - started)
 
     return timed
 

@@ -94,7 +94,8 @@ def test_a_database_never_migrated_is_not_ready(client):
     with _schema_at([]):
         r = _ready(client)
         assert r.status_code == 503
-        assert r.json["migrations"] == "behind: database at nothing, code at 0009_care; run `flask --app wsgi db upgrade`"
+        said = "behind: database at nothing, code at 0009_care; run `flask --app wsgi db upgrade`"
+        assert r.json["migrations"] == said
 
 
 def test_a_schema_migrated_by_a_newer_release_still_serves(client):

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import requests
 
-from tests.support.live_server import ROOT, free_port
+from tests.support.live_server import ROOT, SECRET, free_port
 
-SECRET = "gunicorn-test-secret-0123456789abcdef0123"
+__all__ = ["SECRET", "Gunicorn"]
 
 
 class Gunicorn:
@@ -82,6 +82,17 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+    def api(self, method: str, path: str, token: str | None = None, **kw) -> requests.Response:
+        """Call the server's JSON API (as tests/support/live_server.py's LiveServer does)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10, **kw)
+
+    def token(self, email: str, password: str) -> str:
+        """A bearer token from the server's own sign-in."""
+        r = self.api("POST", "/auth/token", json={"email": email, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()["token"]
 
     def output(self) -> str:
         """Everything the server wrote."""
