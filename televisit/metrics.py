@@ -58,8 +58,8 @@ WAITING = Gauge(
 )
 JOB_SUCCESS = Gauge(
     "televisit_job_last_success_timestamp_seconds",
-    "When each job last ran to the end without an error (Unix time).",
-    ["job"],
+    "When each job last ran to the end without an error (Unix time), by the job's name.",
+    ["name"],  # not `job`: Prometheus gives every series a `job` label of its own (the scrape job)
     multiprocess_mode="max",  # a restarted jobs process does not forget the last success of the one before
 )
 _FAILURES = {"unconfirmed": "unknown", "retry": "transient", "permanent": "permanent"}

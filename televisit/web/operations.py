@@ -61,7 +61,7 @@ def _metrics_refusal() -> Response | None:
     return _refused(403, "forbidden", "That is not the metrics token.")
 
 
-@bp.get("/metrics")
+@bp.get("/metrics", endpoint="metrics")
 def metrics_text():
     refusal = _metrics_refusal()
     if refusal is not None:

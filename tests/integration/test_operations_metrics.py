@@ -145,7 +145,7 @@ def test_the_outbox_backlog_and_its_oldest_due_message_and_what_was_sent(app, cl
         == 1
     )
     for job in ("heartbeat", "dispatch_outbox", "reconcile_outbox", "offer_freed_slots", "waiting_room_sweep"):
-        assert value(sent, "televisit_job_last_success_timestamp_seconds", job=job) >= int(started), job
+        assert value(sent, "televisit_job_last_success_timestamp_seconds", name=job) >= int(started), job
 
 
 def test_failed_sends_are_counted_by_channel_and_error(sms):

@@ -78,7 +78,7 @@ def test_counts_add_up_across_workers_and_the_jobs_process(tmp_path):
         )
         assert jobs.returncode == 0, jobs.stderr
         last = {
-            s.labels["job"]: s.value
+            s.labels["name"]: s.value
             for s in _samples(server.url)
             if s.name == "televisit_job_last_success_timestamp_seconds"
         }
