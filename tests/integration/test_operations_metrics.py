@@ -29,8 +29,8 @@ def scrape(client, **kw) -> dict[tuple[str, frozenset], float]:
     }
 
 
-def value(samples: dict, name: str, **labels) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
+def value(samples: dict, metric: str, /, **labels) -> float:
+    return samples.get((metric, frozenset(labels.items())), 0.0)
 
 
 def _book(client, headers, p, start: str, **extra):

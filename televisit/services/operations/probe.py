@@ -50,7 +50,7 @@ def reading(engine: Engine, timeout: float) -> Iterator[Connection]:
     """A read-only connection whose waits end after `timeout` seconds; rolled back and closed afterwards."""
     with engine.connect() as conn:
         conn.execution_options(**{READ_ONLY: True})
-        if conn.dialect.name == "sqlite":
+        if conn.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):  # not a shared one
             conn.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         try:
             yield conn
