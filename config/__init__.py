@@ -50,6 +50,13 @@ def _positive(name: str, default: int) -> int:
     return value
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (_env(name, default) or default).lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 # Demo urgent lines (US: a 555 number; UK: Ofcom's range for drama), used when neither variable is set.
 DEMO_URGENT_PHONES = {"US": "+1 216 555 0199", "GB": "+44 20 7946 0999"}
 
@@ -173,6 +180,11 @@ class BaseConfig:
         # Applied to server databases only (an in-memory SQLite has a single static connection).
         self.DB_POOL_SIZE = _int("TELEVISIT_DB_POOL_SIZE", 10)
         self.DB_POOL_OVERFLOW = _int("TELEVISIT_DB_POOL_OVERFLOW", 30)
+        # Operations (docs/operations.md): one JSON object per log line, who may read /metrics besides this
+        # machine (a bearer token), and how long /readyz waits for the database before it says "unreachable".
+        self.LOG_FORMAT = _choice("TELEVISIT_LOG_FORMAT", "text", ("text", "json"))
+        self.METRICS_TOKEN = _env("TELEVISIT_METRICS_TOKEN")
+        self.READY_TIMEOUT_SECONDS = _positive("TELEVISIT_READY_TIMEOUT_SECONDS", 2)
         self.WTF_CSRF_TIME_LIMIT = None
         self.JSON_SORT_KEYS = False
         self.DEV_OUTBOX = False  # development only (DevConfig)
@@ -275,6 +287,8 @@ class ProdConfig(BaseConfig):
             raise ConfigError("TELEVISIT_SECRET_KEY must be set (32+ characters) in production")
         if self.TELEVISIT_NOW:
             raise ConfigError("TELEVISIT_NOW is for demos and tests only; unset it in production")
+        if self.METRICS_TOKEN is not None and len(self.METRICS_TOKEN) < 32:
+            raise ConfigError("TELEVISIT_METRICS_TOKEN must be 32+ characters when set")
         if os.environ.get("FLASK_DEBUG") in ("1", "true"):
             raise ConfigError("debug must be off in production")
 

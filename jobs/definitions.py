@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
@@ -20,11 +21,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class JobDef:
-    """One periodic job."""
+    """One periodic job; `every_from` names a config setting that overrides `every_seconds`."""
 
     name: str
     every_seconds: int
     run: Callable[[Flask], object]
+    every_from: str | None = None
+
+    def interval(self, config) -> int:
+        """Seconds between runs under `config`."""
+        return int(config.get(self.every_from) or self.every_seconds) if self.every_from else self.every_seconds
 
 
 def worker_name() -> str:
@@ -68,7 +74,11 @@ def dispatch_outbox(app: Flask) -> dict:
             finally:
                 db.session.remove()
 
-    pool = [threading.Thread(target=run, args=(i,), name=f"dispatch-{i}") for i in range(threads)]
+    # Each thread runs in a copy of this run's context, so its log lines carry the run's id.
+    pool = [
+        threading.Thread(target=contextvars.copy_context().run, args=(run, i), name=f"dispatch-{i}")
+        for i in range(threads)
+    ]
     for t in pool:
         t.start()
     for t in pool:
@@ -146,7 +156,17 @@ def waiting_room_sweep(app: Flask) -> dict:
     return counts | ({"dead_sockets": cleared} if cleared else {})
 
 
+def heartbeat(app: Flask) -> dict:
+    """Say that this jobs process is alive, as often as web processes do (GET /readyz reports its silence)."""
+    from televisit.services.waiting_room.processes import beat, jobs_process_name
+
+    beat(db.session, jobs_process_name(), wall_now=clock.wall_now())
+    db.session.commit()
+    return {}
+
+
 JOBS: tuple[JobDef, ...] = (
+    JobDef("heartbeat", 15, heartbeat, every_from="WAITING_HEARTBEAT_SECONDS"),
     JobDef("reconcile_outbox", 60, reconcile_outbox),
     JobDef("offer_freed_slots", 30, offer_freed_slots),
     JobDef("dispatch_outbox", 10, dispatch_outbox),

@@ -12,21 +12,24 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from jobs.definitions import JOBS, stop_event
+from televisit import logs, metrics
 
 log = logging.getLogger(__name__)
 
 
 def _wrap(app: Flask, job):
     def run():
-        with app.app_context():
+        # Every line of this run carries its own id (request_id `job-…`) and the job's name.
+        with app.app_context(), logs.bound(logs.new_id("job-"), job=job.name):
             try:
                 result = job.run(app)
-                if result:
-                    log.info("%s: %s", job.name, result)
-                return result
             except Exception:  # one failing run must not stop the scheduler
                 log.exception("job %s failed", job.name)
                 return None
+            metrics.job_succeeded(job.name)
+            if result:
+                log.info("%s: %s", job.name, result)
+            return result
 
     return run
 
@@ -39,7 +42,7 @@ def _add_jobs(app: Flask, scheduler) -> None:
         scheduler.add_job(
             _wrap(app, job),
             "interval",
-            seconds=job.every_seconds,
+            seconds=job.interval(app.config),
             id=job.name,
             max_instances=1,
             coalesce=True,

@@ -23,6 +23,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     app.config.from_object(cfg)
     app.json.sort_keys = False  # keep documented field order
     register_clock(app)
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_realtime(app)
@@ -41,8 +42,19 @@ def register_clock(app: Flask) -> None:
         clock.start_at(parse_instant(app.config["TELEVISIT_NOW"]))
 
 
+def register_observability(app: Flask) -> None:
+    """JSON log lines when asked; each request's id, latency metric and log line (hooks before any other)."""
+    from televisit import logs
+    from televisit.web import observability
+
+    logs.configure(app.config.get("LOG_FORMAT", "text"))
+    observability.register(app)
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
+    from sqlalchemy.orm import configure_mappers
+
     from televisit import db_events  # noqa: F401  (SQLite pragmas and serialized writes)
     from televisit.adapters.socket_emitter import queue_options
     from televisit.extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -55,6 +67,9 @@ def register_extensions(app: Flask) -> None:
         "hide_parameters": True,
     }
     db.init_app(app)
+    # Mappers configured now, not by a process's first ORM query: the booking's lean insert builds a loaded
+    # Appointment by hand (services/booking/rows.py), which fails in a fresh worker whose first request books.
+    configure_mappers()
     _ping_idle_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -108,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.clinic.schedule import bp as clinician_bp
     from televisit.web.desk import bp as scheduler_bp
     from televisit.web.dev_outbox import bp as dev_bp
+    from televisit.web.operations import bp as ops_bp
     from televisit.web.pages import bp as pages_bp
     from televisit.web.patient.account import bp as patient_bp
     from televisit.web.patient.care import bp as care_bp
@@ -122,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer clients need no token; cookie-signed writes are checked in web/api/cross_site.py
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(ops_bp)  # /readyz, /metrics
     app.register_blueprint(account_bp)  # confirm the address, forgot password (every role)
     csrf.exempt(webhooks_bp)  # Twilio signs its requests instead
     app.register_blueprint(webhooks_bp)

@@ -1,4 +1,5 @@
-"""Connection events. SQLite: WAL, foreign keys, a busy timeout, and every transaction BEGIN IMMEDIATE;
+"""Connection events. SQLite: WAL, foreign keys, a busy timeout, and every transaction BEGIN IMMEDIATE (but a
+read-only probe's, televisit/services/operations/probe.py);
 server databases: a ping only for connections that sat idle (`ping_when_idle`).
 
 BEGIN IMMEDIATE takes the write lock at the start of the transaction, so the booking
@@ -28,10 +29,13 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cur.close()
 
 
+READ_ONLY = "televisit_read_only"  # execution option: this connection only reads (a probe), so no write lock
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float) -> None:

@@ -33,6 +33,15 @@ class TimelyRedisManager(socketio.RedisManager):
         self.redis = redis.Redis.from_url(self.redis_url, **options)
 
 
+def ping(url: str, *, timeout: float = PUBLISH_TIMEOUT) -> None:
+    """The message queue's Redis answers a PING within `timeout` seconds (else redis' error is raised)."""
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
 def queue_options(url: str | None, channel: str, *, write_only: bool = False) -> dict:
     """Flask-SocketIO keyword arguments for the message queue at `url` (none without one)."""
     if not url:

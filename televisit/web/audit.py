@@ -140,6 +140,7 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
 NOT_PATIENT_DATA = frozenset(
     {
         "static", "vendor.asset", "pages.index", "pages.login", "pages.logout", "pages.healthz", "pages.favicon",
+        "ops.readyz", "ops.metrics",
         "account.check_email", "account.forgot",
         "api.create_token", "api.revoke_token", "api.openapi_document", "api.list_slots",
         "api.list_locations", "api.create_location", "api.list_visit_types", "api.create_visit_type",

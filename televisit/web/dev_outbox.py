@@ -7,30 +7,15 @@ header (a request relayed by a proxy on this machine comes from elsewhere). Anyt
 
 from __future__ import annotations
 
-import ipaddress
-
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from televisit.extensions import db
 from televisit.models import OutboxMessage
+from televisit.web.local import from_this_machine
 
 bp = Blueprint("dev_outbox", __name__, url_prefix="/dev/outbox")
 PAGE = 100
-PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Host")
-
-
-def _loopback(address: str | None) -> bool:
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:  # a Unix socket, or no address at all
-        return False
-    return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
-
-
-def from_this_machine() -> bool:
-    """The request came straight from this machine: loopback address, no sign of a proxy in between."""
-    return _loopback(request.remote_addr) and not any(h in request.headers for h in PROXY_HEADERS)
 
 
 @bp.before_request

@@ -1,4 +1,5 @@
-"""This web process's heartbeat while it holds waiting-room sockets (services/waiting_room/processes.py)."""
+"""This web process's heartbeat while it holds waiting-room sockets (services/waiting_room/processes.py); each beat
+also refreshes the process's gauge of patients waiting (televisit/metrics.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import threading
 
 from flask import current_app
 
-from televisit import clock
+from televisit import clock, metrics
 from televisit.extensions import db, socketio
 from televisit.services.waiting_room import processes
 
@@ -44,8 +45,11 @@ class Heartbeat:
             socketio.sleep(app.config.get("WAITING_HEARTBEAT_SECONDS", 15))
             with app.app_context():
                 try:
-                    processes.beat(db.session, processes.process_name(), wall_now=clock.wall_now())
+                    name = processes.process_name()
+                    waiting = processes.waiting_here(db.session, name)
+                    processes.beat(db.session, name, wall_now=clock.wall_now())
                     db.session.commit()
+                    metrics.patients_waiting(waiting)
                 except Exception:  # noqa: BLE001 - the next beat tries again; four may be missed
                     log.warning("waiting-room heartbeat failed", exc_info=True)
                 finally:

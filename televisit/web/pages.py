@@ -77,4 +77,5 @@ def logout():
 
 @bp.get("/healthz")
 def healthz():
+    """Alive: answers while the process runs, whatever the database does (readiness: GET /readyz)."""
     return {"ok": True}

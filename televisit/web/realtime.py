@@ -3,7 +3,9 @@
 Each handler parses its payload, calls one use case, commits, then joins the socket to its rooms and
 emits what the use case returned, and acks. A refusal or a bad payload is an error ack
 (`{"ok": false, "error": {"code", "message"}}`); nothing a client sends raises out of a handler.
-The only per-process state is who each socket is (sid -> Caller); everything else lives in the database.
+The only per-process state is who each socket is (sid -> Caller) and its request id (taken from the
+connecting request's `X-Request-ID`, or new), which every line logged while one of its events runs carries;
+everything else lives in the database.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room  # Socket.IO's, not the builtin
 from sqlalchemy.exc import OperationalError
 
-from televisit import clock
+from televisit import clock, logs, metrics
 from televisit.adapters.socket_emitter import NAMESPACE, web_emitter
 from televisit.domain.errors import DomainError, Invalid, SessionExpired, Unauthorized
 from televisit.extensions import db
@@ -93,10 +95,29 @@ class WaitingRoomNamespace(Namespace):
     def __init__(self, namespace: str = NAMESPACE, *, message_limit: str = "5 per 10 seconds"):
         super().__init__(namespace)
         self.callers: dict[str, Caller] = {}
+        self.request_ids: dict[str, str] = {}
         self.heartbeat = Heartbeat()
         self.chat = ChatThrottle(message_limit)
 
     def trigger_event(self, event, *args):
+        """Run the event with its socket's request id on every log line."""
+        sid = args[0] if args else None
+        with logs.bound(self._request_id(event, sid)):
+            try:
+                return self._dispatch(event, *args)
+            finally:
+                if event == "disconnect":
+                    self.request_ids.pop(sid, None)
+
+    def _request_id(self, event: str, sid) -> str | None:
+        if not isinstance(sid, str):
+            return None
+        if sid not in self.request_ids and event == "connect":
+            environ = self.server.get_environ(sid, namespace=self.namespace) or {}
+            self.request_ids[sid] = logs.accepted_id(environ.get("HTTP_X_REQUEST_ID"))
+        return self.request_ids.get(sid)
+
+    def _dispatch(self, event, *args):
         """Refuse a client's event named like Socket.IO's own (connect, disconnect, ...) and unknown events."""
         if event in RESERVED_EVENTS and sent_by_client(self.server, event, args[0] if args else None, self.namespace):
             log.info("waiting-room: ignored a client event with the reserved name %r", event)
@@ -121,16 +142,21 @@ class WaitingRoomNamespace(Namespace):
             _abort()
             db.session.remove()
         self.callers[request.sid] = caller
+        metrics.socket_count(+1)
+        log.info("waiting-room: a %s connected", caller.actor.role or "link holder")
 
     def on_disconnect(self, reason=None):
         """Forget the socket here and in the database (the clinic sees the patient drop)."""
         sid = request.sid
-        self.callers.pop(sid, None)
+        if self.callers.pop(sid, None) is not None:
+            metrics.socket_count(-1)
+            log.info("waiting-room: a socket disconnected")
         self._forget(sid)
 
     def _signed_out(self, sid: str, reason: str) -> dict:
         """The socket's page session ended: refuse this event, forget the socket, then disconnect it."""
-        self.callers.pop(sid, None)
+        if self.callers.pop(sid, None) is not None:
+            metrics.socket_count(-1)
         self._forget(sid)
         page_sessions.disconnect_soon(sid, NAMESPACE)  # once this refusal (the ack) is on its way
         return error_ack(SessionExpired(page_sessions.ended_message(reason)))

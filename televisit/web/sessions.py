@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 KEY = "session_key"  # in the signed cookie: names this browser's `user_sessions` row
 EXPIRED = "televisit.session_expired"  # request.environ: why the cookie's session ended, when it did
-UNCHECKED = frozenset({"static", "vendor.asset", "pages.healthz"})
+UNCHECKED = frozenset({"static", "vendor.asset", "pages.healthz", "ops.readyz", "ops.metrics"})
 QUIET = frozenset({"pages.login", "pages.logout"})  # these pages carry on, signed out, without a detour
 SIGNED_OUT = "You have been signed out. Please reload the page and sign in again."
 

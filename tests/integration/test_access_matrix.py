@@ -33,10 +33,16 @@ PUBLIC = "public"  # no credentials involved (sign-in itself, catalog, static fi
 TOKEN = "token"  # the URL's signed token is the credential
 DEV = "dev"  # development-only pages, not registered in production (test_dev_pages_absent_in_production)
 SIGNED_WEBHOOK = "twilio"  # Twilio signs its callbacks: an unsigned request is refused whoever sends it
+# This machine or the metrics token, whoever signed in: from elsewhere every persona is refused (the token's own
+# tests: tests/integration/test_operations_metrics.py)
+OPERATOR = "operator"
+ELSEWHERE = {"REMOTE_ADDR": "203.0.113.9"}
 
 MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("pages.index", "GET"): PUBLIC,
     ("pages.healthz", "GET"): PUBLIC,
+    ("ops.readyz", "GET"): PUBLIC,
+    ("ops.metrics", "GET"): OPERATOR,
     ("pages.favicon", "GET"): PUBLIC,
     ("pages.login", "GET"): PUBLIC,
     ("pages.login", "POST"): PUBLIC,
@@ -272,16 +278,18 @@ def _denied(resp) -> bool:
     return resp.status_code in (301, 302, 303) and "/login" in resp.headers.get("Location", "")
 
 
-def _call(app, w, rule, method: str, who: str, *, forged: bool = False):
+def _call(app, w, rule, method: str, who: str, *, forged: bool = False, environ: dict | None = None):
     path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1]
     db.session.commit()  # no transaction left open in the test (SQLite's write lock)
     with app.app_context():  # a fresh `g` per request, as in production
         if rule.rule.startswith("/api/"):
             body = BODIES.get(rule.endpoint, {}) if method != "GET" else None
-            return app.test_client().open(path, method=method, headers=w.tokens.get(who, {}), json=body)
+            headers = w.tokens.get(who, {})
+            return app.test_client().open(path, method=method, headers=headers, json=body, environ_base=environ or {})
         user = None if who == "anonymous" else db.session.query(User).filter_by(email=EMAILS[who]).one()
         client = page_client(app, user)
-        return client.open(path, method=method, data=FORMS.get(rule.endpoint) if method != "GET" else None)
+        data = FORMS.get(rule.endpoint) if method != "GET" else None
+        return client.open(path, method=method, data=data, environ_base=environ or {})
 
 
 def _fresh(client):
@@ -310,6 +318,12 @@ def test_only_the_right_callers_get_through(app, client, endpoint, method):
     if expected == SIGNED_WEBHOOK:
         w = _fresh(client)
         assert {who for who in PERSONAS if not _denied(_call(app, w, rule, method, who))} == set()
+        return
+    if expected == OPERATOR:
+        w = _fresh(client)
+        for who in PERSONAS:
+            assert _denied(_call(app, w, rule, method, who, environ=ELSEWHERE)), who
+            assert _call(app, w, rule, method, who).status_code == 200, who  # this machine
         return
     if expected in (PUBLIC, DEV):
         w = _fresh(client)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from televisit import metrics
 from televisit.domain import appointments as st
 from televisit.domain.availability import VisitSpec
 from televisit.domain.errors import (
@@ -119,6 +120,7 @@ def _place(appt: Appointment, visit: VisitSpec, start: datetime) -> None:
     appt.block_start, appt.block_end = visit.blocked(start)
 
 
+@metrics.counts_bookings("appointment")
 def book(
     session: Session,
     req: BookingRequest,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from televisit import metrics
 from televisit.domain.availability import Rule, Slot, VisitSpec, bookable_window
 from televisit.domain.errors import Invalid
 from televisit.domain.licensure import covers
@@ -121,6 +122,7 @@ def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclu
     return ChunkScan(cat, visit, busy, off, lo, hi, now, only)
 
 
+@metrics.times_searches
 def search(
     session: Session, q: SlotQuery, *, now: datetime, exclude_appointment_id: int | None = None, snap=None
 ) -> list[Slot]:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from televisit import metrics
 from televisit.adapters.base import OutgoingEmail, OutgoingSMS, Permanent, Transient, Unknown
 from televisit.adapters.factory import email_sender, sms_sender
 from televisit.domain import appointments as st
@@ -332,6 +333,7 @@ def _deliver(session: Session, msg_id: int, out, senders: Senders, *, now: datet
         status, error = "retry", exc
     except Permanent as exc:
         status, error = "permanent", exc
+    metrics.message_attempt("sms" if isinstance(out, OutgoingSMS) else "email", status)
     if status == ob.SENT:  # the common case: one UPDATE, no reload of the row
         t = OutboxMessage.__table__
         sent = {"status": ob.SENT, "sent_at": now, "last_error": None}

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from televisit import metrics
 from televisit.domain import appointments as st
 from televisit.domain.availability import Slot
 from televisit.domain.errors import Conflict, Invalid, NotFound, SlotUnavailable
@@ -151,6 +152,7 @@ def _checked(session: Session, reqs: list, where: Where, now: datetime, snap, ex
     return checked
 
 
+@metrics.counts_bookings("course")
 def book(session: Session, req: CourseRequest, *, actor: Actor, now: datetime, before_commit=None) -> Course:
     """Book every fraction of a course, or none (409 with the `dates` that failed)."""
     who = rows.patient_for(session, booking.patient_id_for(actor, req.patient_id))

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from televisit import metrics
 from televisit.domain import appointments as st
 from televisit.domain.availability import Slot
 from televisit.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -105,6 +106,7 @@ def _patient_for(actor: Actor, pathway: Pathway, patient_id: int | None) -> int:
     return booking.patient_id_for(actor, patient_id)
 
 
+@metrics.counts_bookings("clinic_day")
 def book(
     session: Session,
     pathway_id: int,

@@ -6,22 +6,40 @@ crashes or is killed cannot, and its rows would keep a clinician "online" and pa
 good. So every such process writes a heartbeat (`beat`, every `WAITING_HEARTBEAT_SECONDS` of real time,
 15 by default), and the jobs process clears the sockets of any process silent for four beats
 (`clear_dead`), telling the clinics and the lines exactly as if those sockets had disconnected.
+
+The jobs process beats in the same table (named `jobs@host:pid`, holding no sockets), so that every web
+process can tell whether the jobs are alive (`last_beat`, reported by GET /readyz).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from televisit.models import SocketPresence, WebProcess
+from televisit.domain import appointments as st
+from televisit.models import Appointment, SocketPresence, WebProcess
 from televisit.services.waiting_room.presence import disconnected, process_name, upsert_insert
 from televisit.services.waiting_room.state import Emit
 
 MISSED_BEATS = 4  # silent this many heartbeats: the process is gone (or cut off from the database)
+JOBS = "jobs@"  # the jobs process beats too (jobs/definitions.py), under this prefix: /readyz reports its silence
 
-__all__ = ["MISSED_BEATS", "beat", "clear_dead", "dead_processes", "process_name", "stale_after"]
+__all__ = [
+    "JOBS",
+    "MISSED_BEATS",
+    "beat",
+    "clear_dead",
+    "dead_processes",
+    "jobs_process_name",
+    "last_beat",
+    "process_name",
+    "stale_after",
+    "waiting_here",
+]
 
 
 def stale_after(heartbeat_seconds: float) -> timedelta:
@@ -53,3 +71,24 @@ def clear_dead(session: Session, *, now: datetime, wall_now: datetime, stale: ti
         emits.extend(disconnected(session, sid, now=now))
     session.execute(delete(WebProcess).where(WebProcess.name.in_(names)))
     return len(sids), emits
+
+
+def jobs_process_name() -> str:
+    """This jobs process's heartbeat name."""
+    return f"{JOBS}{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def last_beat(session, prefix: str) -> datetime | None:
+    """The latest heartbeat of any process whose name starts with `prefix` (None: none has beaten)."""
+    return session.execute(select(func.max(WebProcess.seen_at)).where(WebProcess.name.startswith(prefix))).scalar()
+
+
+def waiting_here(session: Session, name: str) -> int:
+    """How many checked-in patients have a socket held by process `name`."""
+    stmt = (
+        select(func.count(func.distinct(SocketPresence.appointment_id)))
+        .join(Appointment, Appointment.id == SocketPresence.appointment_id)
+        .where(SocketPresence.process == name, SocketPresence.kind == "patient")
+        .where(Appointment.status == st.CHECKED_IN)
+    )
+    return int(session.scalar(stmt) or 0)
