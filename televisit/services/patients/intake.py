@@ -8,23 +8,42 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from televisit.domain.care import NEEDS_INTAKE_UNTIL, IntakeRequired, Need, UrgentOpen
-from televisit.domain.errors import Conflict, Forbidden, NotFound
+from televisit.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from televisit.domain.roles import Actor
 from televisit.domain.triage import IntakeAnswers, red_flags
 from televisit.models import Appointment, Intake, UrgentCase
+from televisit.services.messaging import urgent_alert
 
 OPEN, RESOLVED = "open", "resolved"
+FROM_INTAKE, AT_CHECK_IN = "intake", "check_in"
 MAX_NOTE = 1000
+NOTE_NEEDED = (
+    "Please write what was done before resolving the case, for example “Called; attending the emergency "
+    "department” or “Booked an urgent consultation”."
+)
 
 
-def submit(session: Session, patient_id: int, answers: IntakeAnswers, *, need: str | None, now: datetime) -> Intake:
-    """Store the answers; red flags also open an urgent case for the schedulers (same transaction)."""
+def submit(
+    session: Session,
+    patient_id: int,
+    answers: IntakeAnswers,
+    *,
+    need: str | None,
+    now: datetime,
+    alert_to: str | None = None,
+) -> Intake:
+    """Store the answers; red flags also open an urgent case for the schedulers and plan the desk's alert
+    email to `alert_to` (same transaction)."""
     flags = list(red_flags(answers))
     intake = Intake(patient_id=patient_id, need=need, answers=answers.as_dict(), red_flags=flags, created_at=now)
     session.add(intake)
     if flags:
         session.flush()
-        session.add(UrgentCase(patient_id=patient_id, intake_id=intake.id, flags=flags, status=OPEN, created_at=now))
+        case = UrgentCase(
+            patient_id=patient_id, intake_id=intake.id, flags=flags, status=OPEN, source=FROM_INTAKE, created_at=now
+        )
+        session.add(case)
+        urgent_alert.plan(session, case, to=alert_to, now=now)
     session.commit()
     return intake
 
@@ -58,8 +77,20 @@ def urgent_queue(session: Session) -> list[UrgentCase]:
     return list(session.scalars(stmt))
 
 
+def _note(note: str | None) -> str:
+    """The resolution note, required (Invalid in words when empty or too long)."""
+    note = (note or "").strip()
+    if not note:
+        raise Invalid({"note": NOTE_NEEDED}, NOTE_NEEDED)
+    if len(note) > MAX_NOTE:
+        too_long = f"Please keep the note under {MAX_NOTE} characters."
+        raise Invalid({"note": too_long}, too_long)
+    return note
+
+
 def resolve_urgent(session: Session, case_id: int, actor: Actor, now: datetime, note: str | None) -> UrgentCase:
-    """Close an urgent case with a note (schedulers and admins); Conflict when it is already resolved."""
+    """Close an urgent case with a note of what was done (schedulers and admins; Invalid without a note);
+    Conflict when it is already resolved."""
     if not actor.is_booker:
         raise Forbidden("Only schedulers and admins can resolve urgent cases.")
     stmt = select(UrgentCase).where(UrgentCase.id == case_id).with_for_update(of=UrgentCase)
@@ -68,7 +99,8 @@ def resolve_urgent(session: Session, case_id: int, actor: Actor, now: datetime, 
         raise NotFound("No such urgent case.")
     if case.status != OPEN:
         raise Conflict("This urgent case has already been resolved.")
+    note = _note(note)
     case.status, case.resolved_at, case.resolved_by_user_id = RESOLVED, now, actor.user_id
-    case.note = (note or "").strip()[:MAX_NOTE] or None
+    case.note = note
     session.commit()
     return case
