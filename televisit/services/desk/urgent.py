@@ -14,10 +14,10 @@ from televisit.domain.formatting import format_date, format_time, format_when
 from televisit.domain.timezones import get_zone, to_local
 from televisit.domain.triage import CHECK_IN_SYMPTOMS, RED_FLAGS, answers_in_words
 from televisit.models import Appointment, UrgentCase
-from televisit.services.patients import intake, urgent_cases
-from televisit.services.patients.urgent_cases import History
+from televisit.services.urgent import cases as urgent_cases
+from televisit.services.urgent.cases import History
 
-SOURCE = {intake.FROM_INTAKE: "first-visit intake", intake.AT_CHECK_IN: "check-in for a video visit"}
+SOURCE = {urgent_cases.FROM_INTAKE: "first-visit intake", urgent_cases.AT_CHECK_IN: "check-in for a video visit"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _history(case: UrgentCase, past: History, c: Clocks) -> list[str]:
 
 def _case_line(other: UrgentCase, past: History, c: Clocks) -> str:
     opened = f"Urgent case, {format_date(other.created_at, c.zone, c.locale)} ({SOURCE.get(other.source, 'intake')})"
-    if other.status != intake.RESOLVED or other.resolved_at is None:
+    if other.status != urgent_cases.RESOLVED or other.resolved_at is None:
         return f"{opened}: still open"
     who = past.resolvers.get(other.resolved_by_user_id or 0, "someone no longer on staff")
     done = format_date(other.resolved_at, c.zone, c.locale)
@@ -125,7 +125,7 @@ def _case_line(other: UrgentCase, past: History, c: Clocks) -> str:
 
 def open_cases(session: Session, *, now: datetime, clocks: Clocks) -> list[Urgent]:
     """Open urgent cases, oldest first, with the red flags and answers in words, history and waiting time."""
-    cases = intake.urgent_queue(session)
+    cases = urgent_cases.urgent_queue(session)
     pasts = urgent_cases.histories(session, {case.patient_id for case in cases})
     out = []
     for case in cases:
@@ -140,7 +140,7 @@ def open_cases(session: Session, *, now: datetime, clocks: Clocks) -> list[Urgen
                 email=p.email,
                 region=p.region,
                 flags=flags_in_words(case),
-                source=SOURCE.get(case.source, SOURCE[intake.FROM_INTAKE]),
+                source=SOURCE.get(case.source, SOURCE[urgent_cases.FROM_INTAKE]),
                 raised=when(case.created_at, p.timezone, clocks),
                 waiting_minutes=minutes,
                 answers=_answers(session, case, clocks),
@@ -161,7 +161,7 @@ def resolved_cases(session: Session, *, clocks: Clocks) -> list[Resolved]:
                 patient_id=p.id,
                 name=p.name,
                 flags=flags_in_words(case),
-                source=SOURCE.get(case.source, SOURCE[intake.FROM_INTAKE]),
+                source=SOURCE.get(case.source, SOURCE[urgent_cases.FROM_INTAKE]),
                 raised=when(case.created_at, p.timezone, clocks),
                 resolved=when(case.resolved_at or case.created_at, p.timezone, clocks),
                 resolved_by=by or "someone no longer on staff",

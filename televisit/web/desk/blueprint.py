@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from televisit.domain.roles import ADMIN, SCHEDULER
 from televisit.extensions import db
-from televisit.services.patients import urgent_cases
+from televisit.services.urgent import cases as urgent_cases
 from televisit.web.staff import id_choices
 
 bp = Blueprint("scheduler", __name__, url_prefix="/schedule")

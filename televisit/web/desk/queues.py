@@ -12,11 +12,10 @@ from televisit.services import catalog
 from televisit.services.desk import queues as desk_queues
 from televisit.services.desk import urgent as desk_urgent
 from televisit.services.messaging import waitlist
-from televisit.services.patients import intake, urgent_cases
+from televisit.services.urgent import cases as urgent_cases
 from televisit.web.auth import current_actor
 from televisit.web.desk.blueprint import DESK, bp
 from televisit.web.staff import desk_roles, problem, viewer_locale
-
 
 VIEWS = ("open", "resolved")
 
@@ -60,7 +59,7 @@ def urgent():
 def resolve_urgent(case_id: int):
     note = request.form.get("note", "")
     try:
-        case = intake.resolve_urgent(db.session, case_id, current_actor(), clock.now(), note)
+        case = urgent_cases.resolve_urgent(db.session, case_id, current_actor(), clock.now(), note)
     except DomainError as exc:
         db.session.rollback()
         return _urgent_page(problem(exc), case_id, note)

@@ -161,4 +161,4 @@ def urgent():
         return redirect(url_for("care.search"))
     cfg = current_app.config
     advice = urgent_line.advice_for(patient, cfg["URGENT_PHONES"], cfg["URGENT_PHONE"])
-    return render_template("patient/urgent.html", flags=describe(case.flags), advice=advice)
+    return render_template("patient/urgent.html", flags=describe(case.flags), advice=advice, at_check_in=False)
