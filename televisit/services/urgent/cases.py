@@ -122,7 +122,9 @@ def histories(session: Session, patient_ids: set[int]) -> dict[int, History]:
         )
     )
     resolver_ids = {c.resolved_by_user_id for c in cases if c.resolved_by_user_id}
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(resolver_ids)))) if resolver_ids else {}
+    names = (
+        dict(session.execute(select(User.id, User.name).where(User.id.in_(resolver_ids))).all()) if resolver_ids else {}
+    )
     out = {pid: History([], [], names) for pid in patient_ids}
     for intake in intakes:
         out[intake.patient_id].intakes.append(intake)
