@@ -1,4 +1,4 @@
-"""The schedulers' queues: urgent cases raised by intakes, and patients waiting for an earlier slot."""
+"""The schedulers' queues: urgent cases (from intakes and video check-ins) and the earlier-slot waitlist."""
 
 from __future__ import annotations
 
