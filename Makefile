@@ -1,5 +1,8 @@
 # Televisit: `make run` (service on SQLite with demo data) and `make test` (the whole suite).
 PY ?= python3
+# `make run PORT=8000` (or PORT=8000 make run) serves on another port; links in messages follow it.
+PORT ?= 5000
+export TELEVISIT_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
@@ -25,8 +28,8 @@ run: setup
 	$(BIN)/flask --app wsgi db upgrade
 	@echo "==> loading the demo program and demo sign-ins (password: televisit-demo)"
 	$(BIN)/flask --app wsgi seed-demo --with-users
-	@echo "==> serving on http://127.0.0.1:5000 (jobs in-process)"
-	$(BIN)/flask --app wsgi serve --with-jobs
+	@echo "==> serving on http://127.0.0.1:$(PORT) (jobs in-process)$${TELEVISIT_NOW:+, the clock starting at $$TELEVISIT_NOW}"
+	$(BIN)/flask --app wsgi serve --port $(PORT) --with-jobs
 
 test: setup
 	@echo "==> lint"

@@ -91,6 +91,18 @@ def _urgent_line(key: object, number: object) -> tuple[str, str]:
     return code, number
 
 
+def _alert_email(raw: str | None) -> str | None:
+    """TELEVISIT_URGENT_ALERT_EMAIL: where the desk is told that an urgent case has opened (unset: no email)."""
+    if raw is None:
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ConfigError(f"TELEVISIT_URGENT_ALERT_EMAIL: {raw!r} is not an email address ({exc})") from exc
+
+
 def _json_list(raw: str | None, name: str) -> list:
     try:
         value = json.loads(raw or "[]")
@@ -134,6 +146,8 @@ class BaseConfig:
         self.URGENT_PHONES = _urgent_phones(
             _env("TELEVISIT_URGENT_PHONES"), demo=_env("TELEVISIT_URGENT_PHONE") is None
         )
+        # The desk's mailbox, emailed (through the outbox) when an urgent case opens: the name and a link, no symptoms.
+        self.URGENT_ALERT_EMAIL = _alert_email(_env("TELEVISIT_URGENT_ALERT_EMAIL"))
         self.TWILIO_RATE_PER_SECOND = float(_env("TWILIO_RATE_PER_SECOND", "10") or 10)
         self.TWILIO_TIMEOUT_SECONDS = float(_env("TWILIO_TIMEOUT_SECONDS", "10") or 10)
         # WebRTC ICE servers for the video visit, as a JSON list of RTCIceServer objects, e.g.

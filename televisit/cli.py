@@ -24,11 +24,20 @@ def register(app: Flask) -> None:
 @click.option("--with-users", is_flag=True, help="also create demo sign-ins (password televisit-demo)")
 def seed_demo(with_users: bool) -> None:
     """Load the demo program (3 sites, clinicians, visit types, availability, scanners and linacs, clinic-day
-    pathways, demo patients' radiosurgery courses and clinic days); idempotent."""
+    pathways, demo patients' radiosurgery courses and clinic days, visits today and this week); idempotent."""
     from televisit.services.seed import seed
 
     counts = seed(db.session, now=clock.now(), with_users=with_users, with_bookings=True)
-    click.echo("Demo program loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    click.echo("Demo program loaded: " + summary(counts))
+
+
+def summary(counts: dict[str, int]) -> str:
+    """The seed's counts in words: "4 demo users (0 new)" when a re-run found them all there already."""
+    new = {k.removeprefix("new "): v for k, v in counts.items() if k.startswith("new ")}
+    parts = (
+        f"{v} {k}" + (f" ({new[k]} new)" if k in new else "") for k, v in counts.items() if not k.startswith("new ")
+    )
+    return ", ".join(parts)
 
 
 @click.group()

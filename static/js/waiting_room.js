@@ -56,9 +56,15 @@ function addMessage(m) {
   $("messages").append(message(m));
 }
 
+function toUrgentPage() {
+  sessionStorage.removeItem(saved);
+  window.location.assign(root.dataset.urgentUrl);
+}
+
 async function checkIn() {
   const body = { appointment_id: appointmentId, ...(page.checkin || {}) };
   const ack = await request(socket, "check_in", body);
+  if (!ack.ok && ack.error.code === "urgent") return toUrgentPage(); // new red-flag symptoms said at this visit
   if (!ack.ok) {
     if (page.phase === "precheck") {
       say($("precheck-error"), errorText(ack));
@@ -76,20 +82,33 @@ async function checkIn() {
   return true;
 }
 
+// The first problem with the pre-visit check, as [message, field to focus], or null when it is complete.
+// New red-flag symptoms since booking need no consent: that patient is not checked in but sent to the urgent page.
+function precheckProblem(region, answer, consent) {
+  if (!region) return ["Please choose where you are right now.", $("region")];
+  if (!answer) return ["Please say whether you have had any of these symptoms since booking.", $("new-symptoms-no")];
+  if (answer === "no" && !consent) return ["Please agree to a video visit to check in.", $("consent")];
+  return null;
+}
+
 async function submitPrecheck(event) {
   event.preventDefault();
   const region = $("region").value;
+  const answer = ($("precheck-form").querySelector("input[name=new_symptoms]:checked") || {}).value;
   const consent = $("consent").checked;
-  if (!region || !consent) {
-    say($("precheck-error"), !region ? "Please choose where you are right now." : "Please agree to a video visit to check in.");
-    (!region ? $("region") : $("consent")).focus();
+  const problem = precheckProblem(region, answer, consent);
+  if (problem) {
+    say($("precheck-error"), problem[0]);
+    problem[1].focus();
     return;
   }
   say($("precheck-error"), "");
   $("check-in").disabled = true;
   page.checkin = { region, consent };
-  const pre = await request(socket, "precheck", { appointment_id: appointmentId, region, consent });
-  if (!pre.ok && pre.error.code !== "timeout") {
+  const newSymptoms = answer === "yes";
+  const pre = await request(socket, "precheck", { appointment_id: appointmentId, region, consent, new_symptoms: newSymptoms });
+  if (pre.ok && pre.urgent) return toUrgentPage();
+  if (!pre.ok && (newSymptoms || pre.error.code !== "timeout")) {
     say($("precheck-error"), errorText(pre));
     $("check-in").disabled = false;
     return;

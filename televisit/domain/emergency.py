@@ -9,15 +9,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Emergency:
-    """A country's emergency number and where to go."""
+    """A country's emergency number, where to go, and the country's name as a sentence says it."""
 
     number: str
     place: str
+    country: str
 
 
 EMERGENCY = {
-    "GB": Emergency("999", "A&E"),
-    "US": Emergency("911", "the nearest emergency department"),
+    "GB": Emergency("999", "A&E", "the United Kingdom"),
+    "US": Emergency("911", "the nearest emergency department", "the United States"),
 }
 DEFAULT_COUNTRY = "US"  # the program's home; a patient with no known region is told 911, as before
 
@@ -31,6 +32,11 @@ def country_of(region: str | None) -> str | None:
 def emergency_for(country: str | None) -> Emergency:
     """The emergency number and place for a country (the program's home country's when unknown)."""
     return EMERGENCY.get(country or "", EMERGENCY[DEFAULT_COUNTRY])
+
+
+def known_country(country: str | None) -> bool:
+    """True when the emergency number of `country` is known (not the home country's by default)."""
+    return (country or "") in EMERGENCY
 
 
 @dataclass(frozen=True)

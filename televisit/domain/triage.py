@@ -49,12 +49,16 @@ DAILY_LIFE = (
     ("severe", "Severely: I need help with everyday tasks"),
 )
 YES_NO = (("yes", "Yes"), ("no", "No"), ("unsure", "Not sure"))
+NEW_SINCE_BOOKING = "new_since_booking"  # the flag of a case opened at a video visit's check-in
 RED_FLAGS = {
     "bladder_bowel": "new loss of bladder or bowel control",
     "weakness_walking": "new weakness or trouble walking",
     "saddle_numbness": "numbness in the saddle area",
     "rapid_worsening": "rapidly worsening pain or numbness",
+    NEW_SINCE_BOOKING: "new red-flag symptoms since booking (said when checking in for a video visit)",
 }
+# What a patient checking in for a video visit confirms they have not had since booking (URGENT's symptoms).
+CHECK_IN_SYMPTOMS = tuple(label for value, label in URGENT if value != "none")
 PAIN_OR_NUMBNESS = frozenset({"back_neck_pain", "radiating_pain", "numbness"})
 MAX_TEXT = 1000
 
@@ -171,3 +175,29 @@ def summary(answers: Mapping) -> list[tuple[str, str]]:
         if text:
             out.append((question, text))
     return out
+
+
+def _labels(choices, values) -> str:
+    names = dict(choices)
+    return "; ".join(names.get(v, str(v)) for v in values or ()) or "—"
+
+
+def _with_details(choices, value, details: str) -> str:
+    answer = dict(choices).get(value, "—")
+    return f"{answer}: “{details}”" if details else answer
+
+
+def answers_in_words(answers: Mapping) -> list[tuple[str, str]]:
+    """A stored intake as (question, answer) in plain words, for the staff who call the patient back; the
+    patient's own words in quotes. Questions not answered (an older intake) are left out."""
+    rows = [
+        ("Symptoms", _labels(SYMPTOMS, answers.get("symptoms"))),
+        ("Urgent symptoms", _labels(URGENT, answers.get("urgent"))),
+        ("Started", dict(SINCE).get(answers.get("since"), "")),
+        ("Since then", dict(COURSE).get(answers.get("course"), "")),
+        ("Daily life", dict(DAILY_LIFE).get(answers.get("daily_life"), "")),
+        ("A tumor before", _with_details(YES_NO, answers.get("prior_tumor"), answers.get("prior_tumor_details", ""))),
+        ("In the family", _with_details(YES_NO, answers.get("family_history"), answers.get("family_details", ""))),
+        ("In their own words", f"“{answers['details']}”" if answers.get("details") else ""),
+    ]
+    return [(q, a) for q, a in rows if a and a != "—"]

@@ -23,12 +23,18 @@ class Intake(Base):
 
 
 class UrgentCase(Base):
-    """A patient whose intake raised red flags: open until a scheduler resolves it with a note."""
+    """A patient whose intake raised red flags, or who said at a video visit's check-in that they have had new
+    red-flag symptoms since booking (`source` "check_in", `appointment_id` the visit, no intake): open until a
+    scheduler resolves it with a note."""
 
     __tablename__ = "urgent_cases"
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
-    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id", ondelete="CASCADE"))
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id", ondelete="CASCADE"), nullable=True)
+    source: Mapped[str] = mapped_column(String(12), default="intake", server_default="intake")  # intake | check_in
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     flags: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -38,4 +44,7 @@ class UrgentCase(Base):
     patient = relationship("Patient", lazy="joined")
     intake = relationship("Intake", lazy="joined")
 
-    __table_args__ = (Index("ix_urgent_cases_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_urgent_cases_status_created", "status", "created_at"),
+        Index("ix_urgent_cases_status_resolved", "status", "resolved_at"),
+    )

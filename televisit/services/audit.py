@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from televisit.models import Appointment, AuditEvent, Course, Intake, Itinerary, UrgentCase, User
+from televisit.models import Appointment, AuditEvent, Course, Intake, Itinerary, Patient, UrgentCase, User
 
 MAX_PER_PAGE = 200
 # Object types whose row names the patient, so every event can be filtered by patient.
@@ -127,3 +127,24 @@ def search(session: Session, q: AuditQuery, *, page: int = 1, per_page: int = 50
 def actions(session: Session) -> list[str]:
     """The actions recorded so far (for the filter's choices)."""
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of the users and patients a page of events names, by id (one gone is absent: its id stays)."""
+
+    users: dict[int, str]
+    patients: dict[int, str]
+
+
+def names_for(session: Session, events: list[AuditEvent], *also_users: int | None, also_patients=()) -> Names:
+    """Names for `events` (and the ids a filter names), in two queries."""
+    user_ids = {e.user_id for e in events if e.user_id} | {u for u in also_users if u}
+    patient_ids = {e.patient_id for e in events if e.patient_id} | {p for p in also_patients if p}
+    users = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    patients = (
+        dict(session.execute(select(Patient.id, Patient.name).where(Patient.id.in_(patient_ids))).all())
+        if patient_ids
+        else {}
+    )
+    return Names(users, patients)

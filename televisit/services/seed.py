@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from televisit.domain.timezones import parse_hhmm
 from televisit.models import AvailabilityRule, Clinician, Location, Patient, User, VisitType
+from televisit.services import seed_week
 from televisit.services.auth import create_user
 from televisit.services.pathways import demo as care
 
@@ -216,8 +217,9 @@ def _clinician(session: Session, spec, sites: dict[str, Location], vts: dict[str
 
 
 def seed(session: Session, *, now: datetime, with_users: bool = False, with_bookings: bool = False) -> dict[str, int]:
-    """Create or update the demo program; returns counts. `with_bookings`: also book the demo patients'
-    radiosurgery courses and clinic days (through the booking services, so they hold real time)."""
+    """Create or update the demo program; returns counts (`new demo users`: how many of the `demo users` this
+    run created). `with_bookings`: also book the demo patients' radiosurgery courses and clinic days, and a few
+    visits today and in the next six days (through the booking services, so they hold real time)."""
     sites = {spec["name"]: _upsert(session, Location, "name", spec) for spec in LOCATIONS}
     vts = _visit_types(session)
     vts |= care.visit_types(session, vts)
@@ -228,11 +230,22 @@ def seed(session: Session, *, now: datetime, with_users: bool = False, with_book
     session.flush()
     days = care.pathways(session, vts)
     session.commit()
-    created = _demo_users(session, now) if with_users else 0
     _demo_identity(session)
-    counts = {"locations": len(sites), "visit types": len(vts), "clinicians": len(CLINICIANS), "demo users": created}
+    counts = {"locations": len(sites), "visit types": len(vts), "clinicians": len(CLINICIANS)}
+    if with_users:
+        created = _demo_users(session, now)
+        counts |= {"demo users": _count_demo_users(session), "new demo users": created}
     counts |= {"resources": len(held), "pathways": len(days)}
-    return counts | (care.demo_bookings(session, now=now) if with_bookings else {})
+    if not with_bookings:
+        return counts
+    counts |= care.demo_bookings(session, now=now)
+    return counts | {"demo visits today and this week": seed_week.book_week(session, now=now)}
+
+
+def _count_demo_users(session: Session) -> int:
+    """How many of the demo sign-ins exist (made by this run or an earlier one)."""
+    emails = [email for email, _, _ in DEMO_USERS]
+    return len(session.scalars(select(User.id).where(User.email.in_(emails))).all())
 
 
 def _demo_users(session: Session, now: datetime) -> int:

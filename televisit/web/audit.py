@@ -79,6 +79,7 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "account.confirm": ("user.confirm", "user", None),  # emailed links: when, from where, and the outcome
     "account.reset": ("user.password_reset", "user", None),
     "waiting.patient_room": ("appointment.waiting_room", "appointment", "appointment_id"),
+    "waiting.patient_urgent": ("intake.read", "appointment", "appointment_id"),  # the urgent page of a check-in
     # desk pages
     "scheduler.calendar": ("appointment.list", "appointment", None),
     "scheduler.appointment": ("appointment.read", "appointment", "appointment_id"),

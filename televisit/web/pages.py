@@ -18,9 +18,8 @@ from televisit.domain.errors import Locked, Unauthorized, Unconfirmed
 from televisit.extensions import db
 from televisit.services import auth as auth_service
 from televisit.services import catalog
-from televisit.web.patient.account import after_sign_in
 from televisit.web.security import lockout_policy, signin_limited
-from televisit.web.sessions import sign_in
+from televisit.web.sessions import landing, sign_in
 
 bp = Blueprint("pages", __name__)
 
@@ -58,7 +57,7 @@ def login():
             error, status, retry = exc.message, exc.status, getattr(exc, "retry_after", None)
         else:
             sign_in(user)  # a fresh session at sign-in: nothing set before it carries over
-            return redirect(after_sign_in(user, request.args.get("next")))  # patients: their appointments
+            return redirect(landing(user, request.args.get("next")))  # each role: its work page
     resp = make_response(render_template("login.html", error=error, email=request.form.get("email", "")), status)
     if retry:
         resp.headers["Retry-After"] = str(retry)

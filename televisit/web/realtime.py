@@ -237,7 +237,8 @@ class WaitingRoomNamespace(Namespace):
     # --- patient --------------------------------------------------------------------------------------
 
     def on_precheck(self, data=None, *_):
-        """Patient: where they are and video consent; ack says whether the clinician is licensed there."""
+        """Patient: where they are, new red-flag symptoms since booking, video consent; ack says whether the
+        clinician is licensed there (or `urgent`: no check-in, the urgent page)."""
         return self._handle(
             data,
             lambda p, caller, sid: room.precheck(
@@ -248,6 +249,8 @@ class WaitingRoomNamespace(Namespace):
                 consent=p.get("consent"),
                 sid=sid,
                 now=clock.now(),
+                new_symptoms=p.get("new_symptoms"),
+                alert_to=current_app.config.get("URGENT_ALERT_EMAIL"),
             ),
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -25,6 +26,29 @@ EXPIRED = "televisit.session_expired"  # request.environ: why the cookie's sessi
 UNCHECKED = frozenset({"static", "vendor.asset", "pages.healthz", "ops.readyz", "ops.metrics"})
 QUIET = frozenset({"pages.login", "pages.logout"})  # these pages carry on, signed out, without a detour
 SIGNED_OUT = "You have been signed out. Please reload the page and sign in again."
+
+
+# Where each role's fresh sign-in lands: its work page (a patient: their appointments).
+LANDING = {
+    "patient": "visits.appointments",
+    "scheduler": "scheduler.calendar",
+    "clinician": "waiting.clinic",
+    "admin": "admin.index",
+}
+
+
+def local_path(next_url: str | None) -> str | None:
+    """`next_url` when it is a path on this site ("/schedule/urgent"), else None (another site, a scheme,
+    a protocol-relative "//host" or a backslash some browsers read as one)."""
+    if not next_url or not next_url.startswith("/") or "\\" in next_url:
+        return None
+    parts = urlsplit(next_url)
+    return next_url if not parts.scheme and not parts.netloc and not next_url.startswith("//") else None
+
+
+def landing(user, next_url: str | None = None) -> str:
+    """Where a fresh sign-in lands: the local page the user was sent from, else their role's work page."""
+    return local_path(next_url) or url_for(LANDING.get(user.role, "pages.index"))
 
 
 def limits() -> sessions.Limits:

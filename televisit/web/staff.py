@@ -44,8 +44,8 @@ def desk_roles(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             actor = current_actor()
-            if actor is None:
-                return redirect(url_for("pages.login"))
+            if actor is None:  # back here after signing in
+                return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
             if actor.role not in roles:
                 raise Forbidden(f"This page is for {WHO.get(tuple(sorted(roles)), 'staff')} only.")
             return view(*args, **kwargs)

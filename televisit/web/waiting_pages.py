@@ -6,12 +6,15 @@ over the Socket.IO namespace `/waiting-room` (docs/waiting-room.md), which re-ch
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 
 from televisit import clock
 from televisit.domain.regions import CHOICES, default_choice
+from televisit.domain.triage import CHECK_IN_SYMPTOMS
 from televisit.extensions import db
 from televisit.services.messaging import links
+from televisit.services.patients import urgent_line
+from televisit.services.urgent import cases as urgent_cases
 from televisit.services.waiting_room import access as waiting_access
 from televisit.web.auth import current_actor
 
@@ -51,8 +54,23 @@ def patient_room(appointment_id: int):
         join=token or "",
         regions=CHOICES,
         region=default_choice(appt.patient_region, appt.patient.region),
+        check_in_symptoms=CHECK_IN_SYMPTOMS,
     )
     return _private(html)
+
+
+@bp.get("/waiting-room/<int:appointment_id>/urgent")
+def patient_urgent(appointment_id: int):
+    """Where a patient who said at check-in that they have new red-flag symptoms is sent: the emergency number
+    and the clinic's urgent line for where they said they are; the room itself while no such case is open."""
+    token = request.args.get("join") or None
+    actor, claims = (None, _join_claims(token)) if token else (current_actor(), None)
+    appt = waiting_access.patient_visit(db.session, appointment_id, actor=actor, claims=claims)
+    if urgent_cases.open_for_visit(db.session, appt.id) is None:
+        return redirect(url_for("waiting.patient_room", appointment_id=appt.id, join=token))
+    cfg = current_app.config
+    advice = urgent_line.advice_for(appt.patient, cfg["URGENT_PHONES"], cfg["URGENT_PHONE"], where=appt.check_in_region)
+    return _private(render_template("patient/urgent.html", flags=[], advice=advice, at_check_in=True))
 
 
 @bp.get("/clinic")

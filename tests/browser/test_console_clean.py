@@ -139,6 +139,7 @@ def pages_of(site: Site) -> dict[str | None, list[str]]:
             "/schedule/clinicians",
             f"/schedule/clinicians/{cid}/availability",
             "/schedule/urgent",
+            "/schedule/urgent?show=resolved",
             "/schedule/waitlist",
             "/dev/outbox",
         ],

@@ -39,6 +39,7 @@ def joint(clinic):
 def _check_in(patient, appointment_id: int) -> None:
     patient.goto(f"/waiting-room/{appointment_id}")
     expect(patient.get_by_label("Where are you right now?")).to_have_value("US-OH")
+    patient.get_by_label("No, none of these").check()  # no new red-flag symptoms since booking
     patient.get_by_label("I agree to have this visit by video.").check()
     patient.get_by_role("button", name="Check in").click()
     expect(patient.get_by_role("heading", name="You're checked in")).to_be_visible()

@@ -27,6 +27,7 @@ def _check_in(patient, appointment_id: int) -> None:
     patient.get_by_role("button", name="Test my camera and microphone").click()
     expect(patient.locator("#media-status")).to_have_text("Your camera and microphone work. You should see yourself.")
     patient.wait_for_function("() => document.getElementById('preview').videoWidth > 0")  # CSP: a function
+    patient.get_by_label("No, none of these").check()  # no new red-flag symptoms since booking
     patient.get_by_label("I agree to have this visit by video.").check()
     patient.get_by_role("button", name="Check in").click()
     expect(patient.get_by_role("heading", name="You're checked in")).to_be_visible()
@@ -149,6 +150,7 @@ def test_a_patient_out_of_licence_is_flagged_and_cannot_be_admitted(pages, clini
     patient = pages.page(viewport=PHONE)  # not signed in: the reminder's join link
     patient.goto(f"/waiting-room/{appointment_id}?join={clinic.join_token(appointment_id)}")
     patient.get_by_label("Where are you right now?").select_option(label="United Kingdom")
+    patient.get_by_label("No, none of these").check()  # no new red-flag symptoms since booking
     patient.get_by_label("I agree to have this visit by video.").check()
     patient.get_by_role("button", name="Check in").click()
     expect(patient.locator("#notice")).to_have_text("Your clinician is not licensed to see you by video in GB.")

@@ -33,6 +33,7 @@ def _admitted_by_link(pages, clinic, appointment_id: int):
     link = f"/waiting-room/{appointment_id}?join={clinic.join_token(appointment_id)}"
     first = pages.page(viewport=PHONE)
     first.goto(link)
+    first.get_by_label("No, none of these").check()  # no new red-flag symptoms since booking
     first.get_by_label("I agree to have this visit by video.").check()
     first.get_by_role("button", name="Check in").click()
     expect(first.get_by_role("heading", name="You're checked in")).to_be_visible()

@@ -144,6 +144,7 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("patient.profile", "GET"): PATIENTS,
     ("patient.profile", "POST"): PATIENTS,
     ("waiting.patient_room", "GET"): OWNER,
+    ("waiting.patient_urgent", "GET"): OWNER,
     # clinician pages: their own clinic
     ("waiting.clinic", "GET"): CLINICIANS,
     ("clinician.today", "GET"): CLINICIANS,

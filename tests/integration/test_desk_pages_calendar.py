@@ -92,7 +92,7 @@ def test_empty_week_has_a_helpful_empty_state_and_pager_links_keep_filters(app, 
 def test_who_may_open_the_calendar(app, client):
     f.program()
     r = client.get("/schedule")
-    assert r.status_code == 302 and r.headers["Location"].endswith("/login")
+    assert r.status_code == 302 and r.headers["Location"] == "/login?next=/schedule"  # and back after signing in
     for who in ("patient", "clinician"):
         sign_in(client, who)
         assert "This page is for schedulers and admins only." in page(client.get("/schedule"), 403)

@@ -68,7 +68,7 @@ def test_signup_refuses_sms_without_a_phone_and_answers_a_taken_email_like_a_new
     assert "already exists" not in html(client.get(r.headers["Location"]))
 
 
-def test_sign_in_sends_patients_to_their_appointments_and_staff_home(client):
+def test_sign_in_sends_patients_to_their_appointments_and_staff_to_their_work_page(client):
     f.user("pat@example.org", "patient")
     f.user("sched@example.org", "scheduler")
     r = client.post("/login", data={"email": "pat@example.org", "password": f.PASSWORD})
@@ -81,7 +81,7 @@ def test_sign_in_sends_patients_to_their_appointments_and_staff_home(client):
     assert r.headers["Location"] == "/appointments"  # never off-site
     client.post("/logout")
     r = client.post("/login", data={"email": "sched@example.org", "password": f.PASSWORD})
-    assert r.headers["Location"] == "/"
+    assert r.headers["Location"] == "/schedule"  # issue 14: not the public home page
 
 
 def test_patient_pages_ask_anonymous_visitors_to_sign_in(client):

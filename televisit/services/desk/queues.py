@@ -1,21 +1,17 @@
-"""The schedulers' queues: urgent cases from intakes (oldest first), and the waitlist for earlier slots."""
+"""The schedulers' waitlist for earlier slots (the urgent queue is in desk/urgent.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from televisit.domain.formatting import format_when, locale_for
-from televisit.domain.identity import PatientTag, tag_of
 from televisit.domain.roles import Actor
 from televisit.domain.timezones import get_zone
-from televisit.domain.triage import RED_FLAGS
 from televisit.models import Appointment, FreedSlot, Location, SlotOffer, WaitlistEntry
 from televisit.services.desk.calendar import Entry, entry, names
-from televisit.services.patients import intake
 
 OFFER_STATUS = {"open": "offered, waiting for a reply", "accepted": "accepted", "gone": "taken by someone else"}
 
@@ -65,32 +61,4 @@ def waiting(session: Session, *, locale: str, actor: Actor) -> list[Waiting]:
                 _offers(session, e.id, locs),
             )
         )
-    return out
-
-
-@dataclass(frozen=True)
-class Urgent:
-    """One open urgent case as the queue shows it."""
-
-    id: int
-    patient_id: int
-    name: str
-    phone: str | None
-    email: str | None
-    region: str | None
-    flags: list[str]
-    raised: str
-    waiting_minutes: int
-    who: PatientTag | None = None  # name, date of birth and MRN
-
-
-def urgent(session: Session, *, now: datetime, locale: str) -> list[Urgent]:
-    """Open urgent cases, oldest first, with the red flags in words and how long each has waited."""
-    out = []
-    for case in intake.urgent_queue(session):
-        p = case.patient
-        raised = format_when(case.created_at, get_zone(p.timezone), locale)
-        minutes = max(int((now - case.created_at).total_seconds() // 60), 0)
-        flags = [RED_FLAGS.get(flag, flag.replace("_", " ")) for flag in case.flags or []]
-        out.append(Urgent(case.id, p.id, p.name, p.phone, p.email, p.region, flags, raised, minutes, tag_of(p)))
     return out

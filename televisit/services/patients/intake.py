@@ -1,4 +1,4 @@
-"""First-visit intakes, the gate before routine booking, and the schedulers' urgent queue."""
+"""First-visit intakes and the gate before routine booking (red flags open an urgent case: services/urgent/)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,32 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from televisit.domain.care import NEEDS_INTAKE_UNTIL, IntakeRequired, Need, UrgentOpen
-from televisit.domain.errors import Conflict, Forbidden, NotFound
-from televisit.domain.roles import Actor
 from televisit.domain.triage import IntakeAnswers, red_flags
-from televisit.models import Appointment, Intake, UrgentCase
+from televisit.models import Appointment, Intake
+from televisit.services.urgent import cases
+from televisit.services.urgent.cases import open_case, resolve_urgent, urgent_queue
 
-OPEN, RESOLVED = "open", "resolved"
-MAX_NOTE = 1000
+__all__ = ["check_gate", "needs_intake", "open_case", "resolve_urgent", "submit", "urgent_queue"]
 
 
-def submit(session: Session, patient_id: int, answers: IntakeAnswers, *, need: str | None, now: datetime) -> Intake:
-    """Store the answers; red flags also open an urgent case for the schedulers (same transaction)."""
+def submit(
+    session: Session,
+    patient_id: int,
+    answers: IntakeAnswers,
+    *,
+    need: str | None,
+    now: datetime,
+    alert_to: str | None = None,
+) -> Intake:
+    """Store the answers; red flags also open an urgent case for the schedulers and plan the desk's alert
+    email to `alert_to` (same transaction)."""
     flags = list(red_flags(answers))
     intake = Intake(patient_id=patient_id, need=need, answers=answers.as_dict(), red_flags=flags, created_at=now)
     session.add(intake)
     if flags:
-        session.flush()
-        session.add(UrgentCase(patient_id=patient_id, intake_id=intake.id, flags=flags, status=OPEN, created_at=now))
+        cases.open_from_intake(session, intake, now=now, alert_to=alert_to)
     session.commit()
     return intake
-
-
-def open_case(session: Session, patient_id: int) -> UrgentCase | None:
-    """The patient's oldest open urgent case, if any."""
-    stmt = select(UrgentCase).where(UrgentCase.patient_id == patient_id, UrgentCase.status == OPEN)
-    return session.scalars(stmt.order_by(UrgentCase.created_at, UrgentCase.id)).first()
 
 
 def needs_intake(session: Session, patient_id: int, need: Need) -> bool:
@@ -50,25 +51,3 @@ def check_gate(session: Session, patient_id: int, need: Need) -> None:
         raise UrgentOpen("Your answers need urgent attention; please call the clinic's urgent line.")
     if needs_intake(session, patient_id, need):
         raise IntakeRequired("Please answer a few questions about your symptoms first.")
-
-
-def urgent_queue(session: Session) -> list[UrgentCase]:
-    """Open urgent cases, oldest first (each with its patient and intake loaded)."""
-    stmt = select(UrgentCase).where(UrgentCase.status == OPEN).order_by(UrgentCase.created_at, UrgentCase.id)
-    return list(session.scalars(stmt))
-
-
-def resolve_urgent(session: Session, case_id: int, actor: Actor, now: datetime, note: str | None) -> UrgentCase:
-    """Close an urgent case with a note (schedulers and admins); Conflict when it is already resolved."""
-    if not actor.is_booker:
-        raise Forbidden("Only schedulers and admins can resolve urgent cases.")
-    stmt = select(UrgentCase).where(UrgentCase.id == case_id).with_for_update(of=UrgentCase)
-    case = session.scalars(stmt.execution_options(populate_existing=True)).first()
-    if case is None:
-        raise NotFound("No such urgent case.")
-    if case.status != OPEN:
-        raise Conflict("This urgent case has already been resolved.")
-    case.status, case.resolved_at, case.resolved_by_user_id = RESOLVED, now, actor.user_id
-    case.note = (note or "").strip()[:MAX_NOTE] or None
-    session.commit()
-    return case

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
-from televisit.domain.emergency import Emergency, country_of, emergency_for, urgent_number
+from televisit.domain.emergency import Emergency, country_of, emergency_for, known_country, urgent_number
 from televisit.models import Patient
 
 
@@ -25,15 +25,18 @@ class UrgentLine:
 
 @dataclass(frozen=True)
 class UrgentAdvice:
-    """Where to go now (`emergency`) and whom to call at the clinic (`line`, None when none is set)."""
+    """Where to go now (`emergency`) and whom to call at the clinic (`line`, None when none is set); `where`:
+    the patient's country as a sentence names it ("the United Kingdom"), None when it is not known."""
 
     emergency: Emergency
     line: UrgentLine | None
+    where: str | None = None
 
 
-def patient_country(patient: Patient) -> str | None:
-    """Where the patient is: their region's country, else their phone number's."""
-    country = country_of(patient.region)
+def patient_country(patient: Patient, where: str | None = None) -> str | None:
+    """Where the patient is: where they said they are now (`where`, at a check-in), else their region's
+    country, else their phone number's."""
+    country = country_of(where) or country_of(patient.region)
     if country is None and patient.phone:
         try:
             country = phonenumbers.region_code_for_number(phonenumbers.parse(patient.phone, None))
@@ -55,10 +58,14 @@ def format_line(number: str, *, configured_for: str | None, home: str | None) ->
     return UrgentLine(international, tel, None)
 
 
-def advice_for(patient: Patient, lines: Mapping[str, str], fallback: str | None) -> UrgentAdvice:
-    """The urgent page's advice for this patient (`lines`: urgent numbers by country or region)."""
-    country = patient_country(patient)
-    region = patient.region if country_of(patient.region) == country else country
+def advice_for(
+    patient: Patient, lines: Mapping[str, str], fallback: str | None, *, where: str | None = None
+) -> UrgentAdvice:
+    """The urgent page's advice for this patient (`lines`: urgent numbers by country or region; `where`: the
+    region they said they are in right now, which wins over their home)."""
+    country = patient_country(patient, where)
+    region = next((r for r in (where, patient.region) if r and country_of(r) == country), country)
     found = urgent_number(lines, fallback, region)
     line = format_line(found.number, configured_for=found.country, home=country) if found else None
-    return UrgentAdvice(emergency_for(country), line)
+    emergency = emergency_for(country)
+    return UrgentAdvice(emergency, line, emergency.country if known_country(country) else None)

@@ -120,6 +120,14 @@ def patient_room(
     return PatientRoom(appt, clinician, session.get(VisitType, appt.visit_type_id), when(appt), team)
 
 
+def patient_visit(
+    session: Session, appointment_id: int, *, actor: Actor | None, claims: LinkClaims | None
+) -> Appointment:
+    """The visit, for its own patient or the holder of its current join link, at any time (the urgent page a
+    "yes" at check-in leads to stays readable after the visit's time)."""
+    return _for_link(session, appointment_id, claims) if claims else _for_actor(session, appointment_id, actor)
+
+
 def clinic_for(session: Session, actor: Actor | None) -> Clinician:
     """The signed-in clinician's own clinician record (the dashboard is theirs only)."""
     if actor is None:

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
 from televisit.domain import waiting_room as wr
+from televisit.domain.care import UrgentOpen
 from televisit.domain.errors import Invalid
 from televisit.domain.timezones import render
 from televisit.models import Appointment, ClinicianPresence, WaitingMessage
+from televisit.services.urgent import cases as urgent_cases
 from televisit.services.waiting_room import callers as access
 from televisit.services.waiting_room import state as ws
 from televisit.services.waiting_room.callers import Caller
@@ -86,14 +88,49 @@ def _lists(session: Session, appt: Appointment, now: datetime) -> list[Emit]:
     return [ws.list_emit(session, cid, now) for cid in appt.attending_ids]
 
 
+URGENT_AT_CHECK_IN = (
+    "You told us about new symptoms that need urgent attention, so you can't check in for this visit. "
+    "Please call the numbers on the urgent page now."
+)
+
+
+def _new_symptoms(value: object) -> bool | None:
+    """The answer to "since booking, any new red-flag symptoms?": true, false, or not asked (None)."""
+    if value is not None and not isinstance(value, bool):
+        raise Invalid({"new_symptoms": "true or false"}, "Please answer whether you have had any of these symptoms.")
+    return value
+
+
+def _urgent(session: Session, appt: Appointment, region: str, sid: str, caller: Caller, now, alert_to) -> Outcome:
+    """New red-flag symptoms since booking: no check-in; an urgent case for the desk, and the urgent page."""
+    appt.check_in_region = region  # the urgent page names the numbers for where they are now
+    urgent_cases.open_at_check_in(session, appt, now=now, alert_to=alert_to)
+    record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
+    return Outcome({"ok": True, "urgent": True, "message": URGENT_AT_CHECK_IN}, [], [ws.appt_room(appt.id)])
+
+
 def precheck(
-    session: Session, caller: Caller, appointment_id: int, *, region: object, consent: object, sid: str, now: datetime
+    session: Session,
+    caller: Caller,
+    appointment_id: int,
+    *,
+    region: object,
+    consent: object,
+    sid: str,
+    now: datetime,
+    new_symptoms: object = None,
+    alert_to: str | None = None,
 ) -> Outcome:
-    """The patient says where they are and consents to video; the ack says whether the clinician may see them."""
+    """The patient says where they are, whether they have had new red-flag symptoms since booking (yes: an
+    urgent case and no check-in; the ack says `urgent`) and consents to video; the ack says whether the
+    clinician may see them."""
     region, consent = _declared(region, consent, required=True)
+    symptoms = _new_symptoms(new_symptoms)
     appt = access.load(session, caller, appointment_id, lock=True)
     access.require_patient(caller, appt)
     wr.require_precheck_allowed(appt.mode, appt.status, appt.start_at, appt.end_at, now)
+    if symptoms and appt.status == st.BOOKED:
+        return _urgent(session, appt, region, sid, caller, now, alert_to)
     emits = _declare(session, appt, region, consent, now)
     record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
     if appt.status == st.CHECKED_IN:
@@ -130,6 +167,8 @@ def check_in(
         record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
         return _rejoin_visit(appt, public_url, now)
     wr.check_in_refusal(appt.mode, appt.status, appt.start_at, appt.end_at, now)
+    if appt.status == st.BOOKED and urgent_cases.open_for_visit(session, appt.id) is not None:
+        raise UrgentOpen(URGENT_AT_CHECK_IN)
     ws.lock_clinicians(session, appt.attending_ids)
     emits = _declare(session, appt, region, consent, now)
     if appt.status == st.BOOKED:

@@ -24,10 +24,11 @@ def audit_page():
     except Invalid as exc:
         return _render(form, [], 0, 1, 50, exc.fields), 422
     rows, total = audit.search(db.session, query, page=page, per_page=per_page)
-    return _render(form, rows, total, page, per_page, {})
+    names = audit.names_for(db.session, rows, query.user_id, also_patients=(query.patient_id,))
+    return _render(form, rows, total, page, per_page, {}, names=names, query=query)
 
 
-def _render(form: dict, rows, total: int, page: int, per_page: int, errors: dict):
+def _render(form: dict, rows, total: int, page: int, per_page: int, errors: dict, *, names=None, query=None):
     kept = {k: v for k, v in form.items() if v}
     pages = {
         "prev": url_for("admin.audit_page", **kept, page=page - 1) if page > 1 else None,
@@ -42,4 +43,6 @@ def _render(form: dict, rows, total: int, page: int, per_page: int, errors: dict
         pages=pages,
         errors=errors,
         actions=audit.actions(db.session),
+        names=names or audit.Names({}, {}),
+        query=query,
     )

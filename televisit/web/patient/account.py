@@ -6,7 +6,6 @@ Find care and the intake are in patient_care.py, my appointments in patient_visi
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -24,17 +23,9 @@ from televisit.services.patients import phones
 from televisit.services.patients.records import get_patient
 from televisit.web.auth import current_actor
 from televisit.web.security import account_email_limited
+from televisit.web.sessions import landing
 
 bp = Blueprint("patient", __name__)
-
-
-def after_sign_in(user, next_url: str | None = None) -> str:
-    """Where a fresh sign-in lands: patients on their appointments (or the local page they were sent from)."""
-    if user.role != PATIENT:
-        return url_for("pages.index")
-    parts = urlsplit(next_url or "")
-    local = next_url and not parts.scheme and not parts.netloc and next_url.startswith("/") and "\\" not in next_url
-    return next_url if local else url_for("visits.appointments")
 
 
 def signed_in(view):
@@ -76,7 +67,7 @@ def _form_page(template: str, errors: dict, status: int = 200, **ctx):
 @account_email_limited
 def signup():
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(after_sign_in(current_user))
+        return redirect(landing(current_user))
     form = request.form
     if request.method == "GET":
         defaults = {"timezone": "", "email_opt_in": "on", "sms_opt_in": ""}

@@ -151,7 +151,10 @@ def intake_submit():
     if answers is None:
         return _intake_page(request.form.to_dict(), checked, errors, 422)
     need = need_for(request.form.get("need"))
-    record = intake.submit(db.session, actor.patient_id, answers, need=need and need.key, now=clock.now())
+    alert_to = current_app.config.get("URGENT_ALERT_EMAIL")
+    record = intake.submit(
+        db.session, actor.patient_id, answers, need=need and need.key, now=clock.now(), alert_to=alert_to
+    )
     if record.red_flags:
         return redirect(url_for("care.urgent"))
     if (request.form.get("day") or "").isdigit():  # they came from booking a whole clinic day
@@ -171,4 +174,4 @@ def urgent():
         return redirect(url_for("care.search"))
     cfg = current_app.config
     advice = urgent_line.advice_for(patient, cfg["URGENT_PHONES"], cfg["URGENT_PHONE"])
-    return render_template("patient/urgent.html", flags=describe(case.flags), advice=advice)
+    return render_template("patient/urgent.html", flags=describe(case.flags), advice=advice, at_check_in=False)
