@@ -50,6 +50,14 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     # a change of hours may cancel patients' visits (each cancellation is in the outbox too)
     "api.post_resource_time_off": ("resource.time_off", "resource", "resource_id"),
     "api.post_closure": ("location.closure", "location", "location_id"),
+    # the tumor board: every view and change of a case (a list also records each case it shows)
+    "api.add_board_case": ("board_case.create", "board_case", None),
+    "api.board_cases": ("board_case.list", "board", "board_id"),
+    "api.get_board_case": ("board_case.read", "board_case", "board_case_id"),
+    "api.move_board_case": ("board_case.move", "board_case", "board_case_id"),
+    "api.remove_board_case": ("board_case.remove", "board_case", "board_case_id"),
+    "api.board_case_readiness": ("board_case.readiness", "board_case", "board_case_id"),
+    "api.board_case_outcome": ("board_case.outcome", "board_case", "board_case_id"),
     # patient pages
     "visits.appointments": ("appointment.list", "appointment", None),
     "visits.appointment": ("appointment.read", "appointment", "appointment_id"),
@@ -138,6 +146,8 @@ NOT_PATIENT_DATA = frozenset(
         "api.put_availability", "api.create_feed", "api.revoke_feeds",
         "api.create_resource", "api.list_resources", "api.get_resource_hours", "api.put_resource_hours",
         "api.create_pathway", "api.list_pathways", "api.get_pathway", "api.pathway_options", "api.course_options",
+        # boards and their sessions: when and where they meet, who sits on them, how many places are taken
+        "api.create_board", "api.list_boards", "api.get_board", "api.update_board", "api.board_sessions",
         "admin.index", "admin.clinicians", "admin.save_clinician", "admin.edit_clinician", "admin.new_clinician",
         "admin.locations", "admin.save_location", "admin.edit_location", "admin.new_location",
         "admin.visit_types", "admin.save_visit_type", "admin.edit_visit_type", "admin.new_visit_type",
@@ -227,6 +237,15 @@ def staged(outcome: int):
         request.environ[_STAGED] = True
 
     return stage
+
+
+def viewed_each(objects, action: str, object_type: str) -> None:
+    """One event per object a list shows (each names its patient), staged with the request's own event: a list
+    of several patients' records is in each of their trails."""
+    ctx, now = request_context(), clock.now()
+    for obj in objects:
+        access = Access(action, object_type, obj.id, 200, patient_id=obj.patient_id)
+        audit.stage(db.session, ctx, access, now=now)
 
 
 def cancelled_each():

@@ -109,6 +109,20 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("api.course_calendar", "GET"): VISIT,
     ("api.reschedule_course", "POST"): DESK,
     ("api.cancel_course", "POST"): frozenset({"clinician"}) | DESK,
+    # the tumor board: staff see it; "clinician" (Dr. Cleveland) sits on the access world's board, "other_clinician"
+    # (Mr. London) does not, so only the first (and admins) record an outcome
+    ("api.create_board", "POST"): ADMIN,
+    ("api.update_board", "PUT"): ADMIN,
+    ("api.list_boards", "GET"): CLINICIANS | DESK,
+    ("api.get_board", "GET"): CLINICIANS | DESK,
+    ("api.board_sessions", "GET"): CLINICIANS | DESK,
+    ("api.add_board_case", "POST"): CLINICIANS | DESK,
+    ("api.board_cases", "GET"): CLINICIANS | DESK,
+    ("api.get_board_case", "GET"): CLINICIANS | DESK,
+    ("api.move_board_case", "POST"): CLINICIANS | DESK,
+    ("api.remove_board_case", "POST"): CLINICIANS | DESK,
+    ("api.board_case_readiness", "POST"): CLINICIANS | DESK,
+    ("api.board_case_outcome", "POST"): frozenset({"clinician", "admin"}),
     # patient pages (the appointment page and its .ics also serve the staff who see the visit)
     ("visits.appointments", "GET"): PATIENTS,
     ("visits.appointment", "GET"): VISIT,
@@ -213,7 +227,12 @@ BODIES = {
     "api.reschedule_course": {"first_start": LATER},
     "api.reschedule_appointment": {"start": LATER},
     "api.cancel_appointment": {"reason": "matrix"},
+    "api.add_board_case": {"patient_id": 1, "question": "matrix", "presenter_id": 1},
+    "api.move_board_case": {"date": "2027-03-16"},
+    "api.board_case_readiness": {"imaging_ready": True},
+    "api.board_case_outcome": {"recommendation": "matrix"},
 }
+QUERIES = {"api.board_sessions": "?from=2027-03-08&to=2027-03-31", "api.board_cases": "?date=2027-03-09"}
 FORMS = {"visits.reschedule": {"start": LATER}, "visits.cancel": {}}
 CLINIC_MORNING = datetime.fromisoformat("2027-03-08T08:45:00-05:00")  # the visit's waiting room is open
 
@@ -257,7 +276,7 @@ def _denied(resp) -> bool:
 
 
 def _call(app, w, rule, method: str, who: str, *, forged: bool = False):
-    path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1]
+    path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1] + QUERIES.get(rule.endpoint, "")
     db.session.commit()  # no transaction left open in the test (SQLite's write lock)
     with app.app_context():  # a fresh `g` per request, as in production
         if rule.rule.startswith("/api/"):

@@ -45,7 +45,7 @@ class Extras:
         """Read the candidates' busy time and time off touching [lo, hi)."""
         cids = sorted({e.id for group in self.team for e in group})
         if cids:
-            busy, off = busy_time.blocked(session, cids, lo, hi, exclude)
+            busy, off = busy_time.blocked(session, cids, lo, hi, exclude, snap=self.snap)
             self.busy = {cid: Intervals(busy[cid]) for cid in cids}
             self.off = {cid: Intervals(off[cid]) for cid in cids}
         rids = sorted({r.id for group in self.kinds for r in group})
