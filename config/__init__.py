@@ -84,6 +84,20 @@ def _urgent_line(key: object, number: object) -> tuple[str, str]:
     return code, number
 
 
+DEMO_CARE_PHONE = "+1 216 555 0100"
+
+
+def _care_phone(number: str) -> str:
+    """TELEVISIT_CARE_TEAM_PHONE, in international form (+1 216 555 0100)."""
+    try:
+        ok = phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        ok = False
+    if not ok:
+        raise ConfigError(f"TELEVISIT_CARE_TEAM_PHONE: {number!r} is not a phone number in international form")
+    return number
+
+
 def _json_list(raw: str | None, name: str) -> list:
     try:
         value = json.loads(raw or "[]")
@@ -127,6 +141,8 @@ class BaseConfig:
         self.URGENT_PHONES = _urgent_phones(
             _env("TELEVISIT_URGENT_PHONES"), demo=_env("TELEVISIT_URGENT_PHONE") is None
         )
+        # The number a patient calls to book the plan the tumor board made (in its message and call-us page).
+        self.CARE_TEAM_PHONE = _care_phone(_env("TELEVISIT_CARE_TEAM_PHONE", DEMO_CARE_PHONE))
         self.TWILIO_RATE_PER_SECOND = float(_env("TWILIO_RATE_PER_SECOND", "10") or 10)
         self.TWILIO_TIMEOUT_SECONDS = float(_env("TWILIO_TIMEOUT_SECONDS", "10") or 10)
         # WebRTC ICE servers for the video visit, as a JSON list of RTCIceServer objects, e.g.

@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.patient.care import bp as care_bp
     from televisit.web.patient.days import bp as days_bp
     from televisit.web.patient.links import bp as links_bp
+    from televisit.web.patient.plan import bp as plan_bp
     from televisit.web.patient.visits import bp as visits_bp
     from televisit.web.vendor import register as register_vendor
     from televisit.web.waiting_pages import bp as waiting_bp
@@ -128,7 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(links_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(waiting_bp)
-    for patient_pages in (patient_bp, care_bp, visits_bp, days_bp):  # sign-up, profile, find care, my appointments
+    for patient_pages in (patient_bp, care_bp, visits_bp, days_bp, plan_bp):  # sign-up, profile, find care, visits
         app.register_blueprint(patient_pages)
     for desk_pages in (scheduler_bp, admin_bp, clinician_bp):  # schedulers, admins, clinicians
         app.register_blueprint(desk_pages)

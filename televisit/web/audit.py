@@ -157,6 +157,7 @@ NOT_PATIENT_DATA = frozenset(
         "scheduler.delete_time_off",
         "clinician.calendar_link", "clinician.create_calendar_link", "clinician.revoke_calendar_links",
         "days.choose",  # the pathways a patient may book themself (catalog)
+        "plan.call_us",  # the board's message's call-us page: the care team's number only
         # Twilio's callbacks carry phone numbers and replies; the messages themselves are audited as outbox rows.
         "webhooks.inbound_sms", "webhooks.delivery_status",
         # development only (not registered in production): the dev outbox shows message bodies.

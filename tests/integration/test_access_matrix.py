@@ -43,6 +43,7 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("pages.logout", "POST"): PUBLIC,
     ("patient.signup", "GET"): PUBLIC,
     ("patient.signup", "POST"): PUBLIC,
+    ("plan.call_us", "GET"): PUBLIC,  # the board's message's call-us page: the number, nothing about anyone
     # Account links carry their token in the query (or form): tests/integration/test_hardening_accounts.py
     ("account.check_email", "GET"): PUBLIC,
     ("account.confirm", "GET"): PUBLIC,
