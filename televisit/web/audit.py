@@ -58,6 +58,14 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "api.remove_board_case": ("board_case.remove", "board_case", "board_case_id"),
     "api.board_case_readiness": ("board_case.readiness", "board_case", "board_case_id"),
     "api.board_case_outcome": ("board_case.outcome", "board_case", "board_case_id"),
+    # the board's pages: each case an agenda or the queue shows is recorded too
+    "board.agenda": ("board_case.list", "board", "board_id"),
+    "board.add_case": ("board_case.create", "board_case", None),
+    "board.readiness": ("board_case.readiness", "board_case", "board_case_id"),
+    "board.move": ("board_case.move", "board_case", "board_case_id"),
+    "board.remove": ("board_case.remove", "board_case", "board_case_id"),
+    "board.outcome": ("board_case.outcome", "board_case", "board_case_id"),
+    "board.to_book": ("board_case.list", "board_case", None),
     # patient pages
     "visits.appointments": ("appointment.list", "appointment", None),
     "visits.appointment": ("appointment.read", "appointment", "appointment_id"),
@@ -153,6 +161,8 @@ NOT_PATIENT_DATA = frozenset(
         "admin.visit_types", "admin.save_visit_type", "admin.edit_visit_type", "admin.new_visit_type",
         "admin.resources_list", "admin.create_resource", "admin.resource", "admin.save_resource_hours",
         "admin.pathways_list", "admin.new_pathway", "admin.create_pathway",
+        "admin.boards_list", "admin.new_board", "admin.create_board", "admin.edit_board", "admin.save_board",
+        "board.index",  # each board's sessions ahead and how many places are taken: no patient
         "scheduler.clinicians", "scheduler.availability", "scheduler.save_availability",
         "scheduler.delete_time_off",
         "clinician.calendar_link", "clinician.create_calendar_link", "clinician.revoke_calendar_links",

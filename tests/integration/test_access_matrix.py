@@ -124,6 +124,14 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("api.remove_board_case", "POST"): CLINICIANS | DESK,
     ("api.board_case_readiness", "POST"): CLINICIANS | DESK,
     ("api.board_case_outcome", "POST"): frozenset({"clinician", "admin"}),
+    ("board.index", "GET"): CLINICIANS | DESK,
+    ("board.agenda", "GET"): CLINICIANS | DESK,
+    ("board.add_case", "POST"): CLINICIANS | DESK,
+    ("board.readiness", "POST"): CLINICIANS | DESK,
+    ("board.move", "POST"): CLINICIANS | DESK,
+    ("board.remove", "POST"): CLINICIANS | DESK,
+    ("board.outcome", "POST"): frozenset({"clinician", "admin"}),
+    ("board.to_book", "GET"): DESK,
     # patient pages (the appointment page and its .ics also serve the staff who see the visit)
     ("visits.appointments", "GET"): PATIENTS,
     ("visits.appointment", "GET"): VISIT,
@@ -220,6 +228,11 @@ for _endpoint in ("resources_list", "resource", "closures", "pathways_list", "ne
     MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
 for _endpoint in ("create_resource", "save_resource_hours", "resource_out_of_service", "add_closure", "create_pathway"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+# tumor boards
+for _endpoint in ("boards_list", "new_board", "edit_board"):
+    MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
+for _endpoint in ("create_board", "save_board"):
+    MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
 
 # Bodies that pass validation, so a refusal can only come from authorization.
 LATER = "2027-03-08T10:00:00-05:00"
@@ -234,7 +247,12 @@ BODIES = {
     "api.board_case_outcome": {"recommendation": "matrix"},
 }
 QUERIES = {"api.board_sessions": "?from=2027-03-08&to=2027-03-31", "api.board_cases": "?date=2027-03-09"}
-FORMS = {"visits.reschedule": {"start": LATER}, "visits.cancel": {}}
+FORMS = {
+    "visits.reschedule": {"start": LATER},
+    "visits.cancel": {},
+    "board.outcome": {"recommendation": "matrix"},
+    "board.move": {"date": "2027-03-16"},
+}
 CLINIC_MORNING = datetime.fromisoformat("2027-03-08T08:45:00-05:00")  # the visit's waiting room is open
 
 

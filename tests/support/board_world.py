@@ -85,4 +85,4 @@ def board_ids(p, now: datetime) -> dict:
                      updated_at=now)  # fmt: skip
     db.session.add_all([case, BoardSeats(board_id=board.id, day=day, taken=1)])
     db.session.commit()
-    return {"board_id": board.id, "board_case_id": case.id}
+    return {"board_id": board.id, "board_case_id": case.id, "session_date": day.isoformat()}

@@ -13,9 +13,10 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from televisit import clock
 from televisit.domain.errors import NotFound
 from televisit.domain.roles import CLINICIAN
-from televisit.domain.timezones import UTC, local_date
+from televisit.domain.timezones import UTC, get_zone, local_date
 from televisit.extensions import db
 from televisit.services import catalog
+from televisit.services.board import agenda as board_pages
 from televisit.services.desk import clinic_day
 from televisit.services.messaging import feeds
 from televisit.web.auth import current_actor
@@ -51,7 +52,13 @@ def today():
     sites = clinic_day.clinic_day(db.session, me, now=clock.now(), locale=viewer_locale(), actor=actor, day=day)
     shown = day or local_date(clock.now(), UTC)
     nav = {"previous": shown - timedelta(days=1), "next": shown + timedelta(days=1)}
-    return render_template("clinician/today.html", me=me, sites=sites, day=day, nav=nav)
+    boards = board_pages.member_sessions(db.session, me.id, _my_clocks(actor), now=clock.now())
+    return render_template("clinician/today.html", me=me, sites=sites, day=day, nav=nav, board_sessions=boards)
+
+
+def _my_clocks(actor) -> board_pages.Clocks:
+    """The clinician's own zone (their main site's) for their board sessions."""
+    return board_pages.Clocks(get_zone(board_pages.home_zone(db.session, actor) or "UTC"), viewer_locale())
 
 
 def _link_page(url: str | None = None):
