@@ -9,7 +9,8 @@ per session is how many places are taken (`board_seats`), the capacity guard: li
 with one guarded UPDATE, so two listings of the last place at once cannot both win (PostgreSQL: the second
 waits for the first's row lock and re-checks; SQLite: serialised writes). `boards` and `board_members` are
 catalog tables (the stamp triggers of 0006): a session is busy time for every member, read by the slot
-engine from its in-memory catalog.
+engine from its in-memory catalog. `socket_presence.board_room` names the board session's video room a
+socket is in (so the room's limit of 8 holds across web processes).
 """
 
 from alembic import op
@@ -120,6 +121,9 @@ def _tables():
 def upgrade():
     pg = op.get_bind().dialect.name == "postgresql"
     _tables()
+    # the board's video room: which sockets are in which session's room (the waiting room's presence rows)
+    op.add_column("socket_presence", sa.Column("board_room", sa.String(length=40), nullable=True))
+    op.create_index(op.f("ix_socket_presence_board_room"), "socket_presence", ["board_room"], unique=False)
     for table in CATALOG_TABLES:
         if pg:
             op.execute(PG_CATALOG_TRIGGER.format(table=table))
@@ -136,6 +140,9 @@ def downgrade():
         else:
             for kind in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_catalog_{kind}")
+    op.drop_index(op.f("ix_socket_presence_board_room"), table_name="socket_presence")
+    with op.batch_alter_table("socket_presence") as batch:
+        batch.drop_column("board_room")
     op.drop_index("ix_board_cases_reviewed", table_name="board_cases")
     op.drop_index("ix_board_cases_session", table_name="board_cases")
     op.drop_index(op.f("ix_board_cases_patient_id"), table_name="board_cases")

@@ -20,7 +20,7 @@ from televisit.domain.formatting import format_date, format_time, format_when
 from televisit.domain.roles import ADMIN, CLINICIAN, Actor
 from televisit.domain.timezones import get_zone, to_local
 from televisit.models import Board, BoardCase, Clinician, Itinerary, Location, Pathway
-from televisit.services.board import boards, cases
+from televisit.services.board import boards, cases, video
 from televisit.services.board.boards import SessionView
 
 
@@ -121,6 +121,9 @@ class Agenda:
     may_record: bool  # a member of this board, or an admin
     pathways: list[Pathway]
     presenters: list[Clinician]
+    may_join: bool = False  # the video room: members, the session's presenters, admins
+    room_open: bool = False
+    max_participants: int = video.MAX_PARTICIPANTS
 
 
 def agenda(session: Session, board_id: int, day: date, *, actor: Actor, clocks: Clocks, now: datetime) -> Agenda:
@@ -149,6 +152,8 @@ def agenda(session: Session, board_id: int, day: date, *, actor: Actor, clocks: 
         may_record=actor.role == ADMIN or boards.is_member(board, actor.clinician_id),
         pathways=list(paths.values()),
         presenters=list(session.scalars(select(Clinician).order_by(Clinician.name))),
+        may_join=video.may_join(session, board, day, actor),
+        room_open=video.is_open(sitting, now),
     )
 
 
