@@ -76,7 +76,7 @@ def test_readiness_move_and_remove_from_the_agenda(client, bw):
     case = bw.list_case(client).json["id"]
     other = bw.list_case(client, patient_id=bw.other_patient_id).json["id"]
     sign_in(client, "clinician")
-    r = client.post(f"/board/cases/{case}/readiness", data={"imaging_ready": "1"})
+    r = client.post(f"/board/cases/{case}/readiness", data={"imaging_ready": ["0", "1"]})  # as the form sends it
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/board/{bw.board_id}/{TUESDAY}")
     html = _agenda(client, bw)
     assert f'id="ready-{case}" name="imaging_ready" value="1" checked' in html

@@ -52,8 +52,8 @@ class Clocks:
         return f"{mine} · {format_time(sitting.start, zone, self.locale)} in {site.city}"
 
     def date_label(self, sitting: BoardSession, site: Location) -> str:
-        """The session's local date at its site, and its time for the viewer: for the move choices."""
-        return f"{sitting.day.isoformat()} ({self.when(sitting, site)})"
+        """A session among the move choices: when it is for the viewer (and at its site)."""
+        return self.when(sitting, site)
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def _act(board_case_id: int, action, done: str):
 @bp.post("/cases/<int:board_case_id>/readiness")
 @desk_roles(*cases.MANAGERS)
 def readiness(board_case_id: int):
-    ready = request.form.get("imaging_ready") in ("1", "on", "true")
+    ready = bool({"1", "on", "true"} & set(request.form.getlist("imaging_ready")))  # a hidden "0", then the box
 
     def tick(actor):
         return cases.set_imaging_ready(db.session, board_case_id, ready, actor=actor, now=clock.now())
