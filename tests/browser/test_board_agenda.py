@@ -148,3 +148,22 @@ def test_members_at_three_sites_join_the_sessions_video_room(pages, board):
         w.check()
     people["lon"].page.get_by_role("button", name="Hang up").click()
     expect(people["doc"].page.locator("#call-status")).to_contain_text("Mr. London left the call.")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_boards_other_pages_read_well(pages, board, size):
+    admin_email = "board-admin@x.org"
+    f.user(admin_email, "admin", name="Ann Admin")
+    db.session.commit()
+    w = Watched(pages, admin_email, size)
+    for path, heading in (("/admin/boards", "Tumor boards"), ("/admin/boards/new", "New tumor board"),
+                          (f"/admin/boards/{board['board']}", "Spine tumor board"), ("/board", "Tumor board"),
+                          ("/board/to-book", "To book")):  # fmt: skip
+        w.page.goto(path)
+        expect(w.page.get_by_role("heading", level=1)).to_contain_text(heading)
+        w.check()
+    w.page.goto(f"/admin/boards/{board['board']}")
+    w.page.get_by_label("Cases per session").fill("0")
+    w.page.get_by_role("button", name="Save the board").click()
+    expect(w.page.get_by_role("alert")).to_contain_text("how many cases one session takes")
+    w.check()
