@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from televisit.domain.timezones import parse_hhmm
 from televisit.models import AvailabilityRule, Clinician, Location, User, VisitType
 from televisit.services.auth import create_user
+from televisit.services.board import demo as tumor_board
 from televisit.services.pathways import demo as care
 
 V, P = "virtual", "in_person"
@@ -227,10 +228,13 @@ def seed(session: Session, *, now: datetime, with_users: bool = False, with_book
     session.flush()
     days = care.pathways(session, vts)
     session.commit()
+    tumor_board.board(session, now=now)  # before the demo bookings: its sessions are its members' busy time
     created = _demo_users(session, now) if with_users else 0
     counts = {"locations": len(sites), "visit types": len(vts), "clinicians": len(CLINICIANS), "demo users": created}
     counts |= {"resources": len(held), "pathways": len(days)}
-    return counts | (care.demo_bookings(session, now=now) if with_bookings else {})
+    if not with_bookings:
+        return counts
+    return counts | care.demo_bookings(session, now=now) | tumor_board.demo_cases(session, now=now)
 
 
 def _demo_users(session: Session, now: datetime) -> int:
