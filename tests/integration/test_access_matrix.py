@@ -422,6 +422,9 @@ SOCKET_MATRIX = {
     "join_visit": frozenset({"patient", "clinician"}),
     "signal": frozenset({"patient", "clinician"}),
     "running_late": CLINICIANS,  # about themselves only: no visit named
+    # the tumor board's video room: its members (Dr. Cleveland), the session's presenters, admins
+    "join_board": frozenset({"clinician", "admin"}),
+    "board_signal": frozenset({"clinician", "admin"}),
 }
 
 
@@ -439,6 +442,7 @@ def test_only_the_right_callers_act_on_a_visit(app, client, event):
         assert sock.is_connected("/waiting-room"), who
         payload = {"appointment_id": w.appt_id, "clinician_id": w.ids["clinician_id"], "minutes": 5, "text": "hi"}
         payload |= {"region": "US-OH", "consent": True, "kind": "offer", "data": {"sdp": "x"}}
+        payload |= {"board_id": w.ids["board_id"], "date": w.ids["session_date"]}
         ack = sock.emit(event, payload, namespace="/waiting-room", callback=True)
         sock.disconnect("/waiting-room")
         got[who] = ack
