@@ -101,6 +101,17 @@ def _alert_email(raw: str | None) -> str | None:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ConfigError(f"TELEVISIT_URGENT_ALERT_EMAIL: {raw!r} is not an email address ({exc})") from exc
+DEMO_CARE_PHONE = "+1 216 555 0100"
+
+
+def _care_phone(number: str) -> str:
+    """TELEVISIT_CARE_TEAM_PHONE, in international form (+1 216 555 0100)."""
+        ok = phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        ok = False
+    if not ok:
+        raise ConfigError(f"TELEVISIT_CARE_TEAM_PHONE: {number!r} is not a phone number in international form")
+    return number
 
 
 def _json_list(raw: str | None, name: str) -> list:
@@ -148,6 +159,8 @@ class BaseConfig:
         )
         # The desk's mailbox, emailed (through the outbox) when an urgent case opens: the name and a link, no symptoms.
         self.URGENT_ALERT_EMAIL = _alert_email(_env("TELEVISIT_URGENT_ALERT_EMAIL"))
+        # The number a patient calls to book the plan the tumor board made (in its message and call-us page).
+        self.CARE_TEAM_PHONE = _care_phone(_env("TELEVISIT_CARE_TEAM_PHONE", DEMO_CARE_PHONE))
         self.TWILIO_RATE_PER_SECOND = float(_env("TWILIO_RATE_PER_SECOND", "10") or 10)
         self.TWILIO_TIMEOUT_SECONDS = float(_env("TWILIO_TIMEOUT_SECONDS", "10") or 10)
         # WebRTC ICE servers for the video visit, as a JSON list of RTCIceServer objects, e.g.

@@ -120,7 +120,7 @@ def demo_morning(env: dict) -> dict:
         )
         intake.submit(s, rose.id, answers, need="new", now=now - timedelta(minutes=12))
         s.commit()
-        ids = {"visit": visit.id} | _care_ids(s)
+        ids = {"visit": visit.id} | _care_ids(s) | _board_ids(s)
         db.engine.dispose()
     return ids
 
@@ -137,6 +137,17 @@ def _care_ids(s) -> dict:
     other = next(d.id for d in days if d.patient_id != mine)
     course = s.scalars(select(Course.id).where(Course.count == 5)).first()
     return {"day": own, "desk_day": other, "course": course}
+
+
+def _board_ids(s) -> dict:
+    """The demo tumor board and its next session (the seed lists three cases on it)."""
+    from sqlalchemy import select
+
+    from televisit.models import Board, BoardCase
+
+    board = s.scalars(select(Board.id).where(Board.name == "Spine tumor board")).one()
+    day = s.scalars(select(BoardCase.day).where(BoardCase.board_id == board).order_by(BoardCase.day)).first()
+    return {"board": board, "board_day": day.isoformat()}
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
@@ -171,11 +182,12 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
         ("availability", SCHEDULER, "/schedule/clinicians/1/availability"),
         ("admin", ADMIN, "/admin"),
         ("admin-visit-types", ADMIN, "/admin/visit-types"),
+        ("board-agenda", CLINICIAN, f"/board/{ids['board']}/{ids['board_day']}"),
     ]
 
 
-def shoot(base_url: str, out: Path, ids: dict) -> list[Path]:
-    """Sign in as each role and save every page at each size."""
+def shoot(base_url: str, out: Path, ids: dict, only: set[str] | None = None) -> list[Path]:
+    """Sign in as each role and save every page (or only those named) at each size."""
     from playwright.sync_api import sync_playwright
 
     saved = []
@@ -184,6 +196,8 @@ def shoot(base_url: str, out: Path, ids: dict) -> list[Path]:
         for size, viewport in SIZES.items():
             contexts: dict = {}
             for name, who, path in pages(ids):
+                if only and name not in only:
+                    continue
                 if who not in contexts:
                     contexts[who] = browser.new_context(viewport=viewport, base_url=base_url)
                     if who:
@@ -192,7 +206,7 @@ def shoot(base_url: str, out: Path, ids: dict) -> list[Path]:
                         login.get_by_label("Email").fill(who)
                         login.get_by_label("Password").fill(PASSWORD)
                         login.get_by_role("button", name="Sign in").click()
-                        login.wait_for_load_state("networkidle")
+                        login.wait_for_url(lambda url: "/login" not in url)  # a live page never idles
                         login.close()
                 page = contexts[who].new_page()
                 page.goto(path, wait_until="networkidle")
@@ -211,6 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--only", action="append", help="a page's name (e.g. board-agenda); repeat for more")
     opts = parser.parse_args()
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -221,7 +236,7 @@ def main() -> None:
     ids = demo_morning(env)
     server = start_server(env, opts.port)
     try:
-        for path in shoot(f"http://127.0.0.1:{opts.port}", out, ids):
+        for path in shoot(f"http://127.0.0.1:{opts.port}", out, ids, set(opts.only or ())):
             print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     finally:
         server.terminate()

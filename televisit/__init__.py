@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.account import bp as account_bp
     from televisit.web.admin import bp as admin_bp
     from televisit.web.api import bp as api_bp
+    from televisit.web.board import bp as board_bp
     from televisit.web.clinic.feed import bp as feed_bp
     from televisit.web.clinic.schedule import bp as clinician_bp
     from televisit.web.desk import bp as scheduler_bp
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.patient.care import bp as care_bp
     from televisit.web.patient.days import bp as days_bp
     from televisit.web.patient.links import bp as links_bp
+    from televisit.web.patient.plan import bp as plan_bp
     from televisit.web.patient.visits import bp as visits_bp
     from televisit.web.vendor import register as register_vendor
     from televisit.web.waiting_pages import bp as waiting_bp
@@ -145,9 +147,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(links_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(waiting_bp)
-    for patient_pages in (patient_bp, care_bp, visits_bp, days_bp):  # sign-up, profile, find care, my appointments
+    for patient_pages in (patient_bp, care_bp, visits_bp, days_bp, plan_bp):  # sign-up, profile, find care, visits
         app.register_blueprint(patient_pages)
-    for desk_pages in (scheduler_bp, admin_bp, clinician_bp):  # schedulers, admins, clinicians
+    for desk_pages in (scheduler_bp, admin_bp, clinician_bp, board_bp):  # schedulers, admins, clinicians, the board
         app.register_blueprint(desk_pages)
     register_vendor(app)
     if app.config.get("ENV_NAME") != "production":

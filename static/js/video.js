@@ -12,6 +12,10 @@
 // (a random id per page) tells a reloaded page from a reconnected one. `hangup` (to everyone) leaves; a link
 // whose media path failed is dropped and asked for again with a `ready` to that one participant. A page
 // leaving or coming back only renegotiates its own links; the other links keep running.
+//
+// The same mesh serves a tumor board session's video room (static/js/board.js): `room` names the join and
+// signal events and the key that addresses the call (default: the visit's `join_visit`, `signal` and
+// {appointment_id}); a group room always shows names on its tiles.
 
 import { errorText, request } from "./live.js";
 import { mediaErrorText, openMedia, stopMedia } from "./media_check.js";
@@ -42,8 +46,10 @@ function listNames(names) {
 }
 
 export class VideoCall {
-  constructor({ socket, appointmentId, role, root }) {
+  constructor({ socket, appointmentId, role, root, room }) {
     Object.assign(this, { socket, appointmentId, role, root });
+    this.room = room || { join: "join_visit", signal: "signal", key: { appointment_id: appointmentId } };
+    this.labels = { ...LABELS, ...(this.room.labels || {}) };
     this.find = (id) => root.querySelector(`#${id}`);
     this.status = this.find("call-status");
     this.videos = root.querySelector(".videos");
@@ -59,7 +65,7 @@ export class VideoCall {
   }
 
   get joint() {
-    return this.names.size > 2;
+    return Boolean(this.room.group) || this.names.size > 2;
   }
 
   setState(state, text) {
@@ -72,15 +78,16 @@ export class VideoCall {
   }
 
   label(state) {
-    if (!this.joint) return LABELS[state] || state;
-    if (state === "waiting") return "Waiting for the others to join…";
-    if (state !== "connected") return LABELS[state] || state;
+    if (!this.joint) return this.labels[state] || state;
+    if (state === "waiting") return this.room.waiting || "Waiting for the others to join…";
+    if (state !== "connected") return this.labels[state] || state;
     const on = [...this.links.values()].filter((l) => l.pc.connectionState === "connected");
     return `Connected with ${listNames(on.map((l) => this.nameOf(l.to)))}.`;
   }
 
   nameOf(id) {
     if (this.names.has(id)) return this.names.get(id);
+    if (this.room.stranger) return this.room.stranger;
     return id === "patient" ? "Your patient" : "Your clinician";
   }
 
@@ -88,7 +95,7 @@ export class VideoCall {
     this.root.hidden = false;
     this.setState("joining");
     this.accepting = false;
-    this.socket.off("signal", this.onSignal).on("signal", this.onSignal);
+    this.socket.off(this.room.signal, this.onSignal).on(this.room.signal, this.onSignal);
     if (!(await this.join())) return false;
     await this.openLocal();
     this.accepting = true;
@@ -98,7 +105,7 @@ export class VideoCall {
   }
 
   async join({ quiet = false } = {}) {
-    const ack = await request(this.socket, "join_visit", { appointment_id: this.appointmentId });
+    const ack = await request(this.socket, this.room.join, this.room.key);
     if (!ack.ok) {
       if (!quiet) this.setState("failed", errorText(ack));
       return false;
@@ -130,9 +137,14 @@ export class VideoCall {
   }
 
   send(kind, data = {}, to = null) {
-    const msg = { appointment_id: this.appointmentId, kind, data };
+    const msg = { ...this.room.key, kind, data };
     if (to) msg.to = to;
-    this.socket.emit("signal", msg);
+    this.socket.emit(this.room.signal, msg);
+  }
+
+  // A signal for this call: every field of the room's key matches (the appointment, or the board and date).
+  ours(msg) {
+    return Object.entries(this.room.key).every(([name, value]) => msg[name] === value);
   }
 
   offers(to) {
@@ -140,7 +152,7 @@ export class VideoCall {
   }
 
   handle(msg) {
-    if (!msg || !this.accepting || msg.appointment_id !== this.appointmentId || !msg.from || msg.from === this.me) return;
+    if (!msg || !this.accepting || !this.ours(msg) || !msg.from || msg.from === this.me) return;
     if (msg.to && msg.to !== this.me) return;
     const data = msg.data || {};
     const step = {
@@ -306,7 +318,7 @@ export class VideoCall {
   hangup() {
     if (this.state !== "ended") this.send("hangup");
     this.closeAll();
-    this.socket.off("signal", this.onSignal);
+    this.socket.off(this.room.signal, this.onSignal);
     this.setState("ended");
   }
 

@@ -165,6 +165,12 @@ class TimeOffConflicts(DomainError):
         self.appointment_ids = list(appointment_ids)
 
 
+class BoardFull(DomainError):
+    """The tumor board session named (or every session still to come within the horizon) has no place left."""
+
+    code, status = "board_full", 409
+
+
 class BookingLimit(DomainError):
     """A patient booking for themself already holds as many upcoming visits as they may book themself."""
 

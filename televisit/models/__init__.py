@@ -3,6 +3,7 @@
 from televisit.models.appointment import Appointment
 from televisit.models.audit import AuditEvent
 from televisit.models.base import Base, UTCDateTime
+from televisit.models.board import Board, BoardCase, BoardSeats, board_members
 from televisit.models.care import (
     Course,
     Itinerary,
@@ -34,6 +35,10 @@ __all__ = [
     "AuditEvent",
     "AvailabilityRule",
     "Base",
+    "Board",
+    "BoardCase",
+    "BoardSeats",
+    "board_members",
     "CalendarFeed",
     "Clinician",
     "ClinicianPresence",

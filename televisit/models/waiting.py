@@ -24,7 +24,7 @@ class SocketPresence(Base):
 
     __tablename__ = "socket_presence"
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8))  # patient | clinic | visit
+    kind: Mapped[str] = mapped_column(String(8))  # patient | clinic | visit | board
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="CASCADE"), index=True, nullable=True
     )
@@ -35,6 +35,8 @@ class SocketPresence(Base):
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # the web process holding the socket (WebProcess.name); None: recorded before heartbeats existed
     process: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    # a tumor board session's video room the socket is in ("board:<id>:<date>"; kind "board"), migration 0010
+    board_room: Mapped[str | None] = mapped_column(String(40), index=True, nullable=True)
 
 
 class WebProcess(Base):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from televisit.models import Appointment, AuditEvent, Course, Intake, Itinerary, Patient, UrgentCase, User
+from televisit.models import Appointment, AuditEvent, BoardCase, Course, Intake, Itinerary, Patient, UrgentCase, User
 
 MAX_PER_PAGE = 200
 # Object types whose row names the patient, so every event can be filtered by patient.
@@ -19,6 +19,7 @@ _PATIENT_COLUMN = {
     "user": (User, User.patient_id),
     "itinerary": (Itinerary, Itinerary.patient_id),
     "course": (Course, Course.patient_id),
+    "board_case": (BoardCase, BoardCase.patient_id),
 }
 
 

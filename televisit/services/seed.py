@@ -13,6 +13,7 @@ from televisit.domain.timezones import parse_hhmm
 from televisit.models import AvailabilityRule, Clinician, Location, Patient, User, VisitType
 from televisit.services import seed_week
 from televisit.services.auth import create_user
+from televisit.services.board import demo as tumor_board
 from televisit.services.pathways import demo as care
 
 V, P = "virtual", "in_person"
@@ -230,6 +231,7 @@ def seed(session: Session, *, now: datetime, with_users: bool = False, with_book
     session.flush()
     days = care.pathways(session, vts)
     session.commit()
+    tumor_board.board(session, now=now)  # before the demo bookings: its sessions are its members' busy time
     _demo_identity(session)
     counts = {"locations": len(sites), "visit types": len(vts), "clinicians": len(CLINICIANS)}
     if with_users:
@@ -238,7 +240,7 @@ def seed(session: Session, *, now: datetime, with_users: bool = False, with_book
     counts |= {"resources": len(held), "pathways": len(days)}
     if not with_bookings:
         return counts
-    counts |= care.demo_bookings(session, now=now)
+    counts |= care.demo_bookings(session, now=now) | tumor_board.demo_cases(session, now=now)
     return counts | {"demo visits today and this week": seed_week.book_week(session, now=now)}
 
 

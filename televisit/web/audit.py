@@ -51,6 +51,22 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     # a change of hours may cancel patients' visits (each cancellation is in the outbox too)
     "api.post_resource_time_off": ("resource.time_off", "resource", "resource_id"),
     "api.post_closure": ("location.closure", "location", "location_id"),
+    # the tumor board: every view and change of a case (a list also records each case it shows)
+    "api.add_board_case": ("board_case.create", "board_case", None),
+    "api.board_cases": ("board_case.list", "board", "board_id"),
+    "api.get_board_case": ("board_case.read", "board_case", "board_case_id"),
+    "api.move_board_case": ("board_case.move", "board_case", "board_case_id"),
+    "api.remove_board_case": ("board_case.remove", "board_case", "board_case_id"),
+    "api.board_case_readiness": ("board_case.readiness", "board_case", "board_case_id"),
+    "api.board_case_outcome": ("board_case.outcome", "board_case", "board_case_id"),
+    # the board's pages: each case an agenda or the queue shows is recorded too
+    "board.agenda": ("board_case.list", "board", "board_id"),
+    "board.add_case": ("board_case.create", "board_case", None),
+    "board.readiness": ("board_case.readiness", "board_case", "board_case_id"),
+    "board.move": ("board_case.move", "board_case", "board_case_id"),
+    "board.remove": ("board_case.remove", "board_case", "board_case_id"),
+    "board.outcome": ("board_case.outcome", "board_case", "board_case_id"),
+    "board.to_book": ("board_case.list", "board_case", None),
     # patient pages
     "visits.appointments": ("appointment.list", "appointment", None),
     "visits.appointment": ("appointment.read", "appointment", "appointment_id"),
@@ -149,15 +165,20 @@ NOT_PATIENT_DATA = frozenset(
         "api.put_availability", "api.create_feed", "api.revoke_feeds",
         "api.create_resource", "api.list_resources", "api.get_resource_hours", "api.put_resource_hours",
         "api.create_pathway", "api.list_pathways", "api.get_pathway", "api.pathway_options", "api.course_options",
+        # boards and their sessions: when and where they meet, who sits on them, how many places are taken
+        "api.create_board", "api.list_boards", "api.get_board", "api.update_board", "api.board_sessions",
         "admin.index", "admin.clinicians", "admin.save_clinician", "admin.edit_clinician", "admin.new_clinician",
         "admin.locations", "admin.save_location", "admin.edit_location", "admin.new_location",
         "admin.visit_types", "admin.save_visit_type", "admin.edit_visit_type", "admin.new_visit_type",
         "admin.resources_list", "admin.create_resource", "admin.resource", "admin.save_resource_hours",
         "admin.pathways_list", "admin.new_pathway", "admin.create_pathway",
+        "admin.boards_list", "admin.new_board", "admin.create_board", "admin.edit_board", "admin.save_board",
+        "board.index",  # each board's sessions ahead and how many places are taken: no patient
         "scheduler.clinicians", "scheduler.availability", "scheduler.save_availability",
         "scheduler.delete_time_off",
         "clinician.calendar_link", "clinician.create_calendar_link", "clinician.revoke_calendar_links",
         "days.choose",  # the pathways a patient may book themself (catalog)
+        "plan.call_us",  # the board's message's call-us page: the care team's number only
         # Twilio's callbacks carry phone numbers and replies; the messages themselves are audited as outbox rows.
         "webhooks.inbound_sms", "webhooks.delivery_status",
         # development only (not registered in production): the dev outbox shows message bodies.
@@ -238,6 +259,15 @@ def staged(outcome: int):
         request.environ[_STAGED] = True
 
     return stage
+
+
+def viewed_each(objects, action: str, object_type: str) -> None:
+    """One event per object a list shows (each names its patient), staged with the request's own event: a list
+    of several patients' records is in each of their trails."""
+    ctx, now = request_context(), clock.now()
+    for obj in objects:
+        access = Access(action, object_type, obj.id, 200, patient_id=obj.patient_id)
+        audit.stage(db.session, ctx, access, now=now)
 
 
 def cancelled_each():

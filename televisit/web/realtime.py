@@ -11,6 +11,7 @@ everything else lives in the database.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from flask import current_app, request, session
 from flask_login import current_user
@@ -20,7 +21,9 @@ from sqlalchemy.exc import OperationalError
 from televisit import clock, logs, metrics
 from televisit.adapters.socket_emitter import NAMESPACE, web_emitter
 from televisit.domain.errors import DomainError, Invalid, SessionExpired, Unauthorized
+from televisit.domain.timezones import parse_date
 from televisit.extensions import db
+from televisit.services.board import video as board_video
 from televisit.services.waiting_room import callers as access
 from televisit.services.waiting_room import line as room
 from televisit.services.waiting_room.callers import MAX_ID, Caller
@@ -56,6 +59,20 @@ class Payload:
     def get(self, key: str) -> object:
         """A field as sent (the use case validates it)."""
         return self.data.get(key)
+
+    def board_session(self) -> tuple[int, date]:
+        """The required `board_id` (a positive integer) and `date` (YYYY-MM-DD) of a board session."""
+        board_id, raw = self.data.get("board_id"), self.data.get("date")
+        fields = {}
+        if not isinstance(board_id, int) or isinstance(board_id, bool) or not 1 <= board_id <= MAX_ID:
+            fields["board_id"] = "required: the board's id"
+        try:
+            day = parse_date(raw)
+        except ValueError:
+            fields["date"] = "required: the session's date, YYYY-MM-DD"
+        if fields:
+            raise Invalid(fields)
+        return board_id, day
 
     def appointment_id(self) -> int:
         """The required `appointment_id`: a positive integer."""
@@ -348,6 +365,27 @@ class WaitingRoomNamespace(Namespace):
             data,
             lambda p, caller, sid: room.relay_signal(
                 db.session, caller, p.appointment_id(), p.get("kind"), p.get("data"), sid=sid, to=p.get("to")
+            ),
+        )
+
+    # --- the tumor board's video room (services/board/video.py) ------------------------------------------
+
+    def on_join_board(self, data=None, *_):
+        """A member, presenter or admin: join a board session's video room; the ack names the participants."""
+        ice = current_app.config.get("ICE_SERVERS") or []
+        return self._handle(
+            data,
+            lambda p, caller, sid: board_video.join(
+                db.session, caller, *p.board_session(), sid=sid, now=clock.now(), ice_servers=ice
+            ),
+        )
+
+    def on_board_signal(self, data=None, *_):
+        """Someone in a board session's video room: relay WebRTC signalling (to `to`, else to all the others)."""
+        return self._handle(
+            data,
+            lambda p, caller, sid: board_video.relay(
+                db.session, caller, *p.board_session(), p.get("kind"), p.get("data"), sid=sid, to=p.get("to")
             ),
         )
 

@@ -49,6 +49,7 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("pages.logout", "POST"): PUBLIC,
     ("patient.signup", "GET"): PUBLIC,
     ("patient.signup", "POST"): PUBLIC,
+    ("plan.call_us", "GET"): PUBLIC,  # the board's message's call-us page: the number, nothing about anyone
     # Account links carry their token in the query (or form): tests/integration/test_hardening_accounts.py
     ("account.check_email", "GET"): PUBLIC,
     ("account.confirm", "GET"): PUBLIC,
@@ -116,6 +117,28 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("api.course_calendar", "GET"): VISIT,
     ("api.reschedule_course", "POST"): DESK,
     ("api.cancel_course", "POST"): frozenset({"clinician"}) | DESK,
+    # the tumor board: staff see it; "clinician" (Dr. Cleveland) sits on the access world's board, "other_clinician"
+    # (Mr. London) does not, so only the first (and admins) record an outcome
+    ("api.create_board", "POST"): ADMIN,
+    ("api.update_board", "PUT"): ADMIN,
+    ("api.list_boards", "GET"): CLINICIANS | DESK,
+    ("api.get_board", "GET"): CLINICIANS | DESK,
+    ("api.board_sessions", "GET"): CLINICIANS | DESK,
+    ("api.add_board_case", "POST"): CLINICIANS | DESK,
+    ("api.board_cases", "GET"): CLINICIANS | DESK,
+    ("api.get_board_case", "GET"): CLINICIANS | DESK,
+    ("api.move_board_case", "POST"): CLINICIANS | DESK,
+    ("api.remove_board_case", "POST"): CLINICIANS | DESK,
+    ("api.board_case_readiness", "POST"): CLINICIANS | DESK,
+    ("api.board_case_outcome", "POST"): frozenset({"clinician", "admin"}),
+    ("board.index", "GET"): CLINICIANS | DESK,
+    ("board.agenda", "GET"): CLINICIANS | DESK,
+    ("board.add_case", "POST"): CLINICIANS | DESK,
+    ("board.readiness", "POST"): CLINICIANS | DESK,
+    ("board.move", "POST"): CLINICIANS | DESK,
+    ("board.remove", "POST"): CLINICIANS | DESK,
+    ("board.outcome", "POST"): frozenset({"clinician", "admin"}),
+    ("board.to_book", "GET"): DESK,
     # patient pages (the appointment page and its .ics also serve the staff who see the visit)
     ("visits.appointments", "GET"): PATIENTS,
     ("visits.appointment", "GET"): VISIT,
@@ -223,6 +246,11 @@ for _endpoint in ("resources_list", "resource", "closures", "pathways_list", "ne
     MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
 for _endpoint in ("create_resource", "save_resource_hours", "resource_out_of_service", "add_closure", "create_pathway"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+# tumor boards
+for _endpoint in ("boards_list", "new_board", "edit_board"):
+    MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
+for _endpoint in ("create_board", "save_board"):
+    MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
 
 # Bodies that pass validation, so a refusal can only come from authorization.
 LATER = "2027-03-08T10:00:00-05:00"
@@ -231,10 +259,17 @@ BODIES = {
     "api.reschedule_course": {"first_start": LATER},
     "api.reschedule_appointment": {"start": LATER},
     "api.cancel_appointment": {"reason": "matrix"},
+    "api.add_board_case": {"patient_id": 1, "question": "matrix", "presenter_id": 1},
+    "api.move_board_case": {"date": "2027-03-16"},
+    "api.board_case_readiness": {"imaging_ready": True},
+    "api.board_case_outcome": {"recommendation": "matrix"},
 }
+QUERIES = {"api.board_sessions": "?from=2027-03-08&to=2027-03-31", "api.board_cases": "?date=2027-03-09"}
 FORMS = {
     "visits.reschedule": {"start": LATER},
     "visits.cancel": {},
+    "board.outcome": {"recommendation": "matrix"},
+    "board.move": {"date": "2027-03-16"},
     "clinician.no_show": {"confirm": "yes"},  # confirmed: refused only for who asks, or for the visit's state (409)
     "clinician.end_visit": {"confirm": "yes"},
 }
@@ -280,7 +315,7 @@ def _denied(resp) -> bool:
 
 
 def _call(app, w, rule, method: str, who: str, *, forged: bool = False, environ: dict | None = None):
-    path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1]
+    path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1] + QUERIES.get(rule.endpoint, "")
     db.session.commit()  # no transaction left open in the test (SQLite's write lock)
     with app.app_context():  # a fresh `g` per request, as in production
         if rule.rule.startswith("/api/"):
@@ -415,6 +450,9 @@ SOCKET_MATRIX = {
     "join_visit": frozenset({"patient", "clinician"}),
     "signal": frozenset({"patient", "clinician"}),
     "running_late": CLINICIANS,  # about themselves only: no visit named
+    # the tumor board's video room: its members (Dr. Cleveland), the session's presenters, admins
+    "join_board": frozenset({"clinician", "admin"}),
+    "board_signal": frozenset({"clinician", "admin"}),
 }
 
 
@@ -432,6 +470,7 @@ def test_only_the_right_callers_act_on_a_visit(app, client, event):
         assert sock.is_connected("/waiting-room"), who
         payload = {"appointment_id": w.appt_id, "clinician_id": w.ids["clinician_id"], "minutes": 5, "text": "hi"}
         payload |= {"region": "US-OH", "consent": True, "kind": "offer", "data": {"sdp": "x"}}
+        payload |= {"board_id": w.ids["board_id"], "date": w.ids["session_date"]}
         ack = sock.emit(event, payload, namespace="/waiting-room", callback=True)
         sock.disconnect("/waiting-room")
         got[who] = ack

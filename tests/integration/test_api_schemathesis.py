@@ -24,6 +24,7 @@ from televisit.extensions import db
 from televisit.services import auth
 from tests import factories as f
 from tests.support.access_world import _care_ids as care_ids
+from tests.support.board_world import board_ids
 
 EXAMPLES = 20
 CHECKS = [
@@ -52,7 +53,8 @@ def _seed(client) -> dict:
     assert booked.status_code == 201, booked.json
     patient_id = p.users["other"].patient_id
     ids = {"appointment_id": booked.json["id"], "clinician_id": p.us_doc.id, "patient_id": patient_id}
-    return ids | care_ids(p, booked.json["id"], clock.now()) | {"location_id": p.cleveland.id}
+    ids |= care_ids(p, booked.json["id"], clock.now()) | board_ids(p, clock.now())
+    return ids | {"location_id": p.cleveland.id}
 
 
 def _headers(admin: dict, case) -> dict:

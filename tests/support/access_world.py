@@ -21,6 +21,7 @@ from televisit.models import (
 from televisit.services.auth import actor_of
 from televisit.services.messaging import feeds, links
 from tests import factories as f
+from tests.support.board_world import board_ids
 
 # Who tries each route. "patient" owns the visit; "clinician" is on it; "other_clinician" is not.
 PERSONAS = ("anonymous", "other_patient", "other_clinician", "patient", "clinician", "scheduler", "admin")
@@ -109,7 +110,7 @@ def _ids(p, appt_id: int) -> dict:
             secret, purpose, appt_id, 0, expires, offer_id=1 if purpose == "offer" else None
         )
     ids["token:links.view_ics"] = ids["token:links.view"]
-    return ids | _care_ids(p, appt_id, now)
+    return ids | _care_ids(p, appt_id, now) | board_ids(p, now)
 
 
 def _care_ids(p, appt_id: int, now) -> dict:

@@ -4,6 +4,9 @@ What an appointment holds is read from `reservations` (one row per attending cli
 resource, the primary row kept in step with the appointment by trigger, migration 0009), so a joint
 visit is busy time for each of its clinicians.
 
+A tumor board's session is busy time for each of its members, at every site, as time off is (it meets the
+visit itself): the sessions are computed from the boards in the in-memory catalog (`snap`), no query.
+
 The booking check reads every blocked interval of one clinician around one day (`blocked`), so it can
 say exactly why a time is refused. The slot search reads them as *gaps* (`free_gaps`): back-to-back
 bookings arrive merged, so a full fortnight is a few rows per clinician instead of a row per booking.
@@ -35,6 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from televisit.domain.board import Schedule, sessions_overlapping
+from televisit.domain.timezones import get_zone
 from televisit.models import Reservation, ResourceTimeOff, TimeOff
 
 _HELD, _OFF, _RES_OFF = Reservation.__table__, TimeOff.__table__, ResourceTimeOff.__table__
@@ -48,13 +53,33 @@ def flush_pending(session: Session) -> None:
         session.flush()
 
 
-def blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None):
-    """Other appointments' blocked intervals and time off of `ids` touching [lo, hi), by clinician."""
+def blocked(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None, *, snap):
+    """Other appointments' blocked intervals, and time off and board sessions, of `ids` touching [lo, hi), by
+    clinician (`snap`: the catalog, whose boards say whose sessions block)."""
     stmt = _blocked_stmt(session.get_bind().dialect.name)
     out: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
     for kind, cid, start, end in session.connection().execute(stmt, _range_params(ids, lo, hi, exclude)).all():
         out[kind][cid].append((_aware(start), _aware(end)))
+    add_board_sessions(out[1], snap, ids, lo, hi)
     return out
+
+
+def add_board_sessions(off: dict, snap, ids: list[int], lo: datetime, hi: datetime) -> None:
+    """Add to `off` each board session touching [lo, hi) of every clinician of `ids` who sits on a board.
+
+    Members are few: for a search over many clinicians this is one dictionary look-up each."""
+    boards_of = snap.boards_of
+    if not boards_of:
+        return
+    computed: dict[int, list] = {}
+    for cid in ids:
+        for board in boards_of.get(cid, ()):
+            if board.id not in computed:
+                schedule = Schedule(
+                    board.weekday, board.start_minute, board.duration_minutes, get_zone(snap.zones[board.location_id])
+                )
+                computed[board.id] = [(s.start, s.end) for s in sessions_overlapping(schedule, lo, hi)]
+            off[cid].extend(computed[board.id])
 
 
 def _range_params(ids: list[int], lo: datetime, hi: datetime, exclude: int | None) -> dict:
@@ -126,9 +151,11 @@ def _time_off_conditions(dialect: str) -> tuple:
     return _among(dialect)(o.clinician_id), o.end_at > lo, o.start_at < hi
 
 
-def free_gaps(session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None, need: timedelta):
+def free_gaps(
+    session: Session, ids: list[int], lo: datetime, hi: datetime, exclude: int | None, need: timedelta, *, snap
+):
     """`blocked` for the search: each clinician's bookings merged wherever the gap between them is
-    shorter than `need` (no slot's blocked interval fits there), and their time off.
+    shorter than `need` (no slot's blocked interval fits there), and their time off and board sessions.
 
     A fully booked week becomes a few merged intervals per clinician instead of a row per booking; the
     engine's answer is the same, since a slot that meets a merged interval meets a booking or cannot fit
@@ -150,6 +177,7 @@ def free_gaps(session: Session, ids: list[int], lo: datetime, hi: datetime, excl
     for cid, found in gaps.items():
         found.sort(key=lambda g: g[0] if g[1] is None else g[1])  # by the booking each gap ends at (the last: open)
         busy[cid] = [(found[i][1], found[i + 1][0]) for i in range(len(found) - 1)]
+    add_board_sessions(off, snap, ids, lo, hi)
     return busy, off
 
 

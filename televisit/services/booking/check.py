@@ -61,7 +61,8 @@ def checked_slot(
     zone = get_zone(zone_name)
     day = local_date(req.start, zone)
     lo, hi = date_range_bounds(day, day, zone)
-    busy, off = busy_time.blocked(session, [req.clinician_id], lo - MARGIN, hi + MARGIN, exclude_appointment_id)
+    span = (lo - MARGIN, hi + MARGIN)
+    busy, off = busy_time.blocked(session, [req.clinician_id], *span, exclude_appointment_id, snap=snap)
     cid, rules = req.clinician_id, clinician.rules_at(req.location_id)
     closed = snap.is_closed(req.location_id, day)
     cd = ClinicianDay(cid, req.location_id, zone, day, rules, Intervals(busy[cid]), Intervals(off[cid]), closed)
@@ -70,7 +71,7 @@ def checked_slot(
         raise unavailable(reason)
     slot = Slot(cid, req.location_id, visit.id, req.mode, req.start, req.start + visit.duration)
     if visit.needs_more:
-        slot = _completed(session, snap, visit, slot, req, (lo - MARGIN, hi + MARGIN), exclude_appointment_id)
+        slot = _completed(session, snap, visit, slot, req, span, exclude_appointment_id)
     return slot, visit
 
 

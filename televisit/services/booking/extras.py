@@ -45,7 +45,7 @@ class Extras:
         """Read the candidates' busy time and time off touching [lo, hi)."""
         cids = sorted({e.id for group in self.team for e in group})
         if cids:
-            busy, off = busy_time.blocked(session, cids, lo, hi, exclude)
+            busy, off = busy_time.blocked(session, cids, lo, hi, exclude, snap=self.snap)
             self.busy = {cid: Intervals(busy[cid]) for cid in cids}
             self.off = {cid: Intervals(off[cid]) for cid in cids}
         rids = sorted({r.id for group in self.kinds for r in group})
@@ -97,7 +97,8 @@ class Extras:
     def _clinician_free(self, e: ClinicianEntry, slot: Slot, zone, day, wanted: int | None) -> bool:
         if wanted is not None and e.id != wanted:
             return False
-        if slot.mode == "virtual" and not covers(list(e.licenses), self.region):
+        # no region given: like the lead (search._modes_for), not filtered by licence (the booking asks for one)
+        if slot.mode == "virtual" and self.region is not None and not covers(list(e.licenses), self.region):
             return False
         visit_span = (slot.start, slot.end)
         if not _covers(e.rules_at(slot.location_id), day, zone, visit_span, slot.mode):

@@ -109,14 +109,14 @@ def _catalog(snap: Snapshot, q: SlotQuery, visit: VisitSpec) -> _Catalog:
     return snap.remember(key, lambda: _Catalog(snap, q, visit))
 
 
-def _chunk(session: Session, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude, extras, only) -> ChunkScan:
-    """Load what can block a slot starting in [lo, hi) and wrap it for scanning."""
+def _chunk(session: Session, snap: Snapshot, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude, extras, only):
+    """Load what can block a slot starting in [lo, hi) and wrap it for scanning (a ChunkScan)."""
     # A slot's blocked interval reaches buffer_before earlier and duration + buffer_after later
     # (time off only meets the visit itself), so nothing further out can matter.
     before = timedelta(minutes=max(visit.buffer_before_minutes, 0))
     after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
     need = max(visit.blocked(lo)[1] - visit.blocked(lo)[0], timedelta(0))  # a slot's blocked interval
-    busy, off = busy_time.free_gaps(session, list(cat.rules), lo - before, hi + after, exclude, need)
+    busy, off = busy_time.free_gaps(session, list(cat.rules), lo - before, hi + after, exclude, need, snap=snap)
     if extras is not None:
         extras.load(session, lo - before, hi + after, exclude)
     return ChunkScan(cat, visit, busy, off, lo, hi, now, only)
@@ -142,7 +142,7 @@ def search(
     found: list[Slot] = []
     while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
         chunk_hi = min(lo + CHUNK, hi)
-        chunk = _chunk(session, cat, visit, lo, chunk_hi, now, exclude_appointment_id, extras, q.only)
+        chunk = _chunk(session, snap, cat, visit, lo, chunk_hi, now, exclude_appointment_id, extras, q.only)
         while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
             slots = chunk.slots(lo, min(lo + step, chunk_hi))
             found.extend(slots if extras is None else extras.complete(slots))

@@ -24,7 +24,17 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from televisit.domain.availability import MODES, Rule, VisitSpec
-from televisit.models import AvailabilityRule, Clinician, Location, Resource, ResourceRule, SiteClosure, VisitType
+from televisit.models import (
+    AvailabilityRule,
+    Board,
+    Clinician,
+    Location,
+    Resource,
+    ResourceRule,
+    SiteClosure,
+    VisitType,
+    board_members,
+)
 from televisit.models.catalog import catalog_state, clinician_visit_types
 
 LOAD_ATTEMPTS = 5  # a stamp that keeps changing under a load: give up caching and use the last load
@@ -56,6 +66,18 @@ class ResourceEntry:
     rules: tuple[Rule, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """A tumor board: when it meets (its site's wall time) and who sits on it (a session is their busy time)."""
+
+    id: int
+    location_id: int
+    weekday: int
+    start_minute: int
+    duration_minutes: int
+    members: frozenset[int]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One state of the catalog, named by its stamp."""
@@ -68,6 +90,7 @@ class Snapshot:
     memo: dict = field(default_factory=dict, compare=False)
     resources: dict[int, ResourceEntry] = field(default_factory=dict)  # in id order
     closures: frozenset[tuple[int, date]] = frozenset()  # (location id, local date) the site is closed
+    boards_of: dict[int, tuple[BoardEntry, ...]] = field(default_factory=dict)  # clinician id -> boards they sit on
 
     def is_closed(self, location_id: int, day: date) -> bool:
         """True when the site is closed on that local day."""
@@ -128,7 +151,14 @@ def _read(session: Session, stamp: str | None) -> Snapshot:
     zones = dict(conn.execute(select(loc.id, loc.timezone)).all())
     clinicians = _read_clinicians(conn)
     return Snapshot(
-        stamp, visits, policies, clinicians, zones, resources=_read_resources(conn), closures=_closures(conn)
+        stamp,
+        visits,
+        policies,
+        clinicians,
+        zones,
+        resources=_read_resources(conn),
+        closures=_closures(conn),
+        boards_of=_boards_of(conn),
     )
 
 
@@ -181,6 +211,22 @@ def _read_resources(conn) -> dict[int, ResourceEntry]:
 def _closures(conn) -> frozenset[tuple[int, date]]:
     sc = SiteClosure.__table__.c
     return frozenset((loc, _day(day)) for loc, day in conn.execute(select(sc.location_id, sc.day)))
+
+
+def _boards_of(conn) -> dict[int, tuple[BoardEntry, ...]]:
+    """Each board member's boards (a handful of rows: boards are few, and so are their members)."""
+    members = defaultdict(set)
+    bm = board_members.c
+    for board_id, cid in conn.execute(select(bm.board_id, bm.clinician_id)):
+        members[board_id].add(cid)
+    b = Board.__table__.c
+    cols = (b.id, b.location_id, b.weekday, b.start_minute, b.duration_minutes)
+    out = defaultdict(list)
+    for row in conn.execute(select(*cols).order_by(b.id)):
+        entry = BoardEntry(*row, frozenset(members[row[0]]))
+        for cid in entry.members:
+            out[cid].append(entry)
+    return {cid: tuple(found) for cid, found in out.items()}
 
 
 def _day(value) -> date:

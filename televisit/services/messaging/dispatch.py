@@ -29,7 +29,7 @@ from televisit.domain import appointments as st
 from televisit.domain import lateness
 from televisit.models import Appointment, Clinician, OutboxMessage, PhoneState, VisitType
 from televisit.services import outbox as ob
-from televisit.services.messaging import account_mail, urgent_alert
+from televisit.services.messaging import account_mail, plans, urgent_alert
 from televisit.services.messaging.messages import Settings, build_appointment_message
 from televisit.services.messaging.timely import facts_for
 
@@ -112,6 +112,8 @@ def _outgoing(session: Session, settings: Settings, msg: OutboxMessage):
         return account_mail.build(session, settings, msg)
     if urgent_alert.is_alert(msg):
         return urgent_alert.build(session, settings, msg)
+    if plans.is_plan(msg):
+        return plans.build(session, settings, msg)
     from televisit.services.messaging.waitlist import build_offer_message
 
     return build_offer_message(session, settings, msg)
@@ -158,6 +160,8 @@ def _prepare_one(session: Session, settings: Settings, msg: OutboxMessage, now: 
         return _withdraw(msg, ACCOUNT_LINK_GONE)  # its link was used, or expired while the jobs were down
     if urgent_alert.is_alert(msg) and not urgent_alert.wanted(session, msg):
         return _withdraw(msg, urgent_alert.CASE_RESOLVED)
+    if plans.is_plan(msg) and (gone := plans.withdraw_reason(session, msg)):
+        return _withdraw(msg, gone)  # the board's case changed, or its plan was booked meanwhile
     appt = session.get(Appointment, msg.appointment_id) if msg.appointment_id is not None else None
     if msg.appointment_id is not None and not _wanted(msg.rule, msg.sequence, appt):
         return _withdraw(msg, lateness.VISIT_CHANGED)

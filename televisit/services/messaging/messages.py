@@ -23,6 +23,7 @@ from televisit.services.messaging import links, whole
 from televisit.services.messaging.invites import invite_for, itinerary_ics
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+DEMO_CARE_PHONE = "+1 216 555 0100"
 
 _env = Environment(
     loader=FileSystemLoader(str(TEMPLATES)),
@@ -42,12 +43,17 @@ class Settings:
     secret: str
     org_name: str
     mail_from: str
+    care_phone: str = DEMO_CARE_PHONE  # the number a patient calls to book a plan (the board's message)
 
 
 def settings_from(config) -> Settings:
     """Build Settings from a Flask config mapping."""
     return Settings(
-        config["PUBLIC_URL"], config["SECRET_KEY"], config.get("ORG_NAME", "Televisit Health"), config["MAIL_FROM"]
+        config["PUBLIC_URL"],
+        config["SECRET_KEY"],
+        config.get("ORG_NAME", "Televisit Health"),
+        config["MAIL_FROM"],
+        config.get("CARE_TEAM_PHONE") or DEMO_CARE_PHONE,
     )
 
 

@@ -3,6 +3,7 @@ closures and pathways."""
 
 from televisit.web.admin import (  # noqa: F401  (each adds its routes to the blueprint)
     audit,
+    boards,
     catalog,
     closures,
     pathways,

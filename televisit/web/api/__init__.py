@@ -4,6 +4,7 @@ from televisit.web.api import (  # noqa: F401  (each adds its routes to the blue
     appointments,
     audit,
     auth,
+    boards,
     catalog,
     courses,
     cross_site,

@@ -16,6 +16,7 @@ from televisit.domain.calendar import WEEK, range_label, view_days
 from televisit.domain.roles import CLINICIAN
 from televisit.domain.timezones import get_zone, local_date
 from televisit.extensions import db
+from televisit.services.board import agenda as board_pages
 from televisit.services.desk import clinic_day
 from televisit.services.messaging import feeds
 from televisit.web.api.parse import day as parse_day
@@ -53,9 +54,10 @@ def today():
     sites = clinic_day.clinic_day(db.session, clinician, now=clock.now(), locale=viewer_locale(), actor=actor, day=day)
     shown = day or _today(clinician)
     nav = {"previous": shown - timedelta(days=1), "next": shown + timedelta(days=1), "shown": shown}
+    boards = board_pages.member_sessions(db.session, clinician.id, _my_clocks(actor), now=clock.now())
     html = render_template(
         "clinician/today.html", me=clinician, sites=sites, day=day, nav=nav, problem=trouble,
-        title=range_label([shown], viewer_locale()),
+        title=range_label([shown], viewer_locale()), board_sessions=boards,
     )  # fmt: skip
     return html, trouble.status if trouble else 200
 
@@ -73,6 +75,11 @@ def week():
         title=range_label(days, viewer_locale()), count=sum(len(d.entries) for d in week_days),
     )  # fmt: skip
     return html, trouble.status if trouble else 200
+
+
+def _my_clocks(actor) -> board_pages.Clocks:
+    """The clinician's own zone (their main site's) for their board sessions."""
+    return board_pages.Clocks(get_zone(board_pages.home_zone(db.session, actor) or "UTC"), viewer_locale())
 
 
 def _link_page(url: str | None = None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from televisit.web.api.openapi import audit, care, paths
+from televisit.web.api.openapi import audit, board, care, paths
 from televisit.web.api.openapi.parts import SCHEMAS, errors
 
 WRITES = ("post", "put", "patch", "delete")
@@ -27,9 +27,9 @@ def document() -> dict:
             "description": "Scheduling for a multi-site spine tumor program. Instants are ISO 8601 with offset.",
         },
         "servers": [{"url": "/api/v1"}],
-        "paths": _cookie_writes_need_csrf({**paths.paths(), **audit.paths(), **care.paths()}),
+        "paths": _cookie_writes_need_csrf({**paths.paths(), **audit.paths(), **care.paths(), **board.paths()}),
         "components": {
-            "schemas": SCHEMAS | care.SCHEMAS,
+            "schemas": SCHEMAS | care.SCHEMAS | board.SCHEMAS,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
