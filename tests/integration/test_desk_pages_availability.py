@@ -50,8 +50,9 @@ def test_bad_rows_are_refused_inline_and_nothing_changes(app, client):
     form |= _row(1, p.cleveland.id, 1, "14:00", "13:00", "virtual") | _row(2, p.cleveland.id, 2, "08:00", "09:00")
     html = page(client.post(f"/schedule/clinicians/{p.us_doc.id}/availability", data=form), 422)
     assert "Nothing was saved" in html
-    assert 'id="rules-0-end-error"' in html and "expected a time from 00:00 to 24:00" in html
-    assert 'id="rules-1-end-error"' in html and "must be after start" in html and "rules[2].modes" in html
+    assert 'id="rules-0-end-error"' in html and "the end time in window 1 as a time from 00:00 to 24:00." in html
+    assert 'id="rules-1-end-error"' in html and "The end time in window 2 must be after start" in html
+    assert "Please choose video, in person or both in window 3." in html and "rules[2].modes" not in html
     assert 'value="25:00"' in html  # the typed values are kept
     assert _rules(p.us_doc.id) == before
 
