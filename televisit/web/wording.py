@@ -108,7 +108,8 @@ def sentence(key: str, message: str) -> str:
     if text in ("expected a whole number", "invalid") or text.startswith("one of "):
         return f"Please choose {name} from the list." if how == CHOOSE else f"Please check {name}: it is not valid."
     if text.startswith("expected "):
-        return f"Please choose {name}." if how == CHOOSE else f"Please enter {name} as {text.removeprefix('expected ')}."
+        shape = text.removeprefix("expected ")
+        return f"Please choose {name}." if how == CHOOSE else f"Please enter {name} as {shape}."
     if text.startswith("must "):
         return _capital(f"{name} {text}.")
     if m := _AT_MOST.match(text):
