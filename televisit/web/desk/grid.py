@@ -23,6 +23,10 @@ from televisit.web.desk.blueprint import DESK, bp
 from televisit.web.staff import desk_roles, problem, viewer_locale
 
 SITE, NONE = "site", "none"  # each site's own clock; no free time
+DATES = {
+    "start": "the first day as a date such as 2027-03-08",
+    "end": "the day after the last as a date such as 2027-03-09",
+}
 
 
 def _zone(raw):
@@ -48,6 +52,8 @@ def grid_query(args) -> grid.GridQuery:
         show_cancelled=f.get("cancelled", boolean, default=False),
     )
     free = f.get("visit_type_id", free_choice)
+    for name in set(DATES) & set(f.errors):
+        f.errors[name] = f"Please give {DATES[name]}."
     f.done()
     if not (start < end <= start + timedelta(days=grid.MAX_DAYS)):
         raise Invalid({"end": f"Ask for one to {grid.MAX_DAYS} days at a time: the end comes after the start."})
