@@ -97,16 +97,21 @@
     if (p.kind !== "visit") {
       return { domNodes: [] };
     }
-    var nodes = [line(p.time, "ev-time"), line(p.patient, "ev-patient"), line(p.visit_type, "ev-type")];
+    var parts = [line(p.time, "ev-time"), line(p.patient, "ev-patient"), line(p.visit_type, "ev-type")];
     if (p.patient_clock) {
-      nodes.push(line("Patient's time " + p.patient_clock, "ev-own"));
+      parts.push(line("Patient's time " + p.patient_clock, "ev-own"));
     }
     if (p.part_of) {
-      nodes.push(line("Part of " + p.part_of, "ev-part"));
+      parts.push(line("Part of " + p.part_of, "ev-part"));
     }
     // what a screen reader adds to the visible text: the date, who, how, the status, and what a press does
-    nodes.push(line(", " + p.when + " with " + p.clinician + ", " + p.mode + ", " + p.status +
-      (p.movable ? "" : ", moves only with its whole"), "visually-hidden"));
+    parts.push(line("(" + p.when + " with " + p.clinician + ", " + p.mode + ", " + p.status +
+      (p.movable ? ")" : "; moves only with its whole)"), "visually-hidden"));
+    var nodes = [];
+    parts.forEach(function (part, i) { // a space between the lines, so the button's name reads as words
+      if (i) nodes.push(document.createTextNode(" "));
+      nodes.push(part);
+    });
     return { domNodes: nodes };
   }
 
@@ -129,6 +134,12 @@
     mount.querySelectorAll("[role], [" + TABLE_ATTRS.join("], [") + "]").forEach(function (el) {
       if (TABLE_ROLES.indexOf(el.getAttribute("role")) >= 0) el.removeAttribute("role");
       if (!el.hasAttribute("role")) TABLE_ATTRS.forEach(function (a) { el.removeAttribute(a); });
+    });
+    // The grid scrolls inside itself (sideways on a week or a phone): keyboard users can scroll it too.
+    mount.querySelectorAll(".ec-main:not([tabindex])").forEach(function (el) {
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("role", "region");
+      el.setAttribute("aria-label", "Time grid: use the arrow keys to scroll");
     });
   }
 
@@ -375,7 +386,7 @@
   });
 
   plainRoles();
-  new MutationObserver(plainRoles).observe(mount, { childList: true, subtree: true, attributeFilter: ["role"].concat(TABLE_ATTRS) });
+  new MutationObserver(plainRoles).observe(mount, { childList: true, subtree: true, attributeFilter: ["role", "tabindex"].concat(TABLE_ATTRS) });
 
   document.getElementById("move-form").addEventListener("submit", function (e) {
     e.preventDefault();

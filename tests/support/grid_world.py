@@ -47,6 +47,8 @@ class GridWorld:
     fractions: list[int]
     itinerary: int
     steps: list[int]
+    us_doc: int = 0  # Dr. Cleveland, as a plain id (reading the model would open a transaction)
+    cleveland: int = 0
 
 
 def _desk():
@@ -83,6 +85,6 @@ def build() -> GridWorld:
     course = courses.book(db.session, courses.CourseRequest(spec, care.londoner, WED_8), actor=_desk(), now=clock.now())
     fractions = [a.id for a in courses.fractions_of(db.session, course.id)]
     itinerary, steps = _clinic_day(care, date(2027, 3, 11))
-    world = GridWorld(care, consult, london, mri, course.id, fractions, itinerary, steps)
+    world = GridWorld(care, consult, london, mri, course.id, fractions, itinerary, steps, p.us_doc.id, cle)
     db.session.commit()  # end the transaction: on SQLite an open one would hold a live server's writes
     return world
