@@ -10,6 +10,7 @@ and saves one PNG per page and size. Needs Chromium at /usr/bin/chromium (never 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def flask(env: dict, *args: str) -> None:
 
 def _book(session, actor, patient, visit, doc, site, mode, start, region, now):
     from televisit.services.booking import appointments as booking
-    from televisit.services.booking.search import SlotRequest
+    from televisit.services.booking.check import SlotRequest
 
     slot = SlotRequest(visit.id, doc.id, site.id, mode, start, region)
     return booking.book(session, booking.BookingRequest(slot, patient.id), actor=actor, now=now)
@@ -163,7 +164,7 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
         ("clinic-day", PATIENT, f"/appointments/days/{ids['day']}"),
         ("clinic-dashboard", CLINICIAN, "/clinic"),
         ("clinic-today", CLINICIAN, "/clinic/today"),
-        ("scheduler-calendar", SCHEDULER, "/schedule"),
+        ("scheduler-calendar", SCHEDULER, "/schedule?view=week&location_id=1&specialty=neurosurgery"),  # the week grid
         ("scheduler-day", SCHEDULER, "/schedule?view=day&date=2027-03-01"),
         ("desk-clinic-day", SCHEDULER, f"/schedule/days/{ids['desk_day']}"),
         ("desk-course", SCHEDULER, f"/schedule/courses/{ids['course']}"),
@@ -172,6 +173,15 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
         ("admin", ADMIN, "/admin"),
         ("admin-visit-types", ADMIN, "/admin/visit-types"),
     ]
+
+
+def settle(page) -> None:
+    """Wait for the page's own requests (the calendar's JSON); a live page's socket may never fall idle."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    with contextlib.suppress(Timeout):
+        page.wait_for_load_state("networkidle", timeout=5000)
+    page.wait_for_timeout(400)  # live pages: let the socket's first update land
 
 
 def shoot(base_url: str, out: Path, ids: dict) -> list[Path]:
@@ -192,11 +202,11 @@ def shoot(base_url: str, out: Path, ids: dict) -> list[Path]:
                         login.get_by_label("Email").fill(who)
                         login.get_by_label("Password").fill(PASSWORD)
                         login.get_by_role("button", name="Sign in").click()
-                        login.wait_for_load_state("networkidle")
+                        login.get_by_role("button", name="Sign out").wait_for()  # signed in (a live page never idles)
                         login.close()
                 page = contexts[who].new_page()
-                page.goto(path, wait_until="networkidle")
-                page.wait_for_timeout(400)  # live pages: let the socket's first update land
+                page.goto(path)
+                settle(page)
                 target = out / f"{name}-{size}.png"
                 page.screenshot(path=str(target), full_page=size == "phone")
                 saved.append(target)

@@ -17,6 +17,7 @@
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var VIEWS = { day: "resourceTimeGridDay", week: "resourceTimeGridWeek" };
   var cache = {};
+  var ec = null;
   var columns = [];
   var pending = null; // the move waiting for the scheduler's answer: {url, body, revert}
   var current = null; // the visit the dialog shows
@@ -45,6 +46,7 @@
         .then(function (data) {
           columns = data.resources;
           describe(data);
+          fitColumns(info.end - info.start > 86400000 ? 7 : 1);
           return data;
         });
       cache[key].catch(function (err) {
@@ -53,6 +55,15 @@
       });
     }
     return cache[key];
+  }
+
+  // Columns share the grid's width while each keeps room for a name; past that they keep their width and the
+  // grid scrolls sideways inside itself (never the page).
+  function fitColumns(days) {
+    var least = narrow && days === 1 ? 128 : 88;
+    var room = mount.clientWidth - 72; // the time labels' column
+    var width = room >= columns.length * days * least ? undefined : (least / 16) + "rem";
+    if (ec && ec.getOption("columnWidth") !== width) ec.setOption("columnWidth", width);
   }
 
   function answer(resp) {
@@ -323,6 +334,8 @@
     if (filters.elements.date) filters.elements.date.value = day(info.start);
     if (filters.elements.view) filters.elements.view.value = view;
     window.history.replaceState(null, "", "?" + params.toString());
+    var sub = document.querySelector(".page-head h1 .sub");
+    if (sub) sub.textContent = info.view.title; // the page's heading follows the grid's dates
   }
 
   var narrow = window.matchMedia("(max-width: 47.99rem)").matches;
@@ -338,7 +351,7 @@
   document.getElementById("calendar-list").hidden = true;
   document.querySelectorAll(".grid-only").forEach(function (el) { el.hidden = false; });
 
-  var ec = window.EventCalendar.create(mount, {
+  ec = window.EventCalendar.create(mount, {
     view: initialView(),
     date: root.dataset.date,
     timeZone: "UTC", // wall times come from the server in the chosen zone, as they read on the wall
@@ -359,10 +372,6 @@
     },
     buttonText: function (text) { // keeps the views' own "Previous day" / "Next week" names of the arrows
       return Object.assign({}, text, { resourceTimeGridDay: "Day", resourceTimeGridWeek: "Week" });
-    },
-    views: {
-      resourceTimeGridWeek: { columnWidth: "6.5rem" }, // scrolls sideways inside the grid, never the page
-      resourceTimeGridDay: { columnWidth: narrow ? "8rem" : undefined }
     },
     resources: function (info) { return load(info).then(function (d) { return d.resources; }); },
     refetchResourcesOnNavigate: true,

@@ -174,7 +174,7 @@ def test_the_move_action_confirms_then_moves_and_a_course_fraction_moves_only_wh
     dialog = page.get_by_role("dialog")
     _visit(page, "pat", "10:00 AM EST").click()
     expect(dialog).to_contain_text("Patient's own time")
-    dialog.get_by_label("Time").fill("13:00")
+    dialog.get_by_label("New time").fill("13:00")
     dialog.get_by_role("button", name="Check the new time").click()
     expect(dialog).to_contain_text("Move pat's visit?")
     expect(dialog).to_contain_text("Mon, Mar 8, 2027, 1:00 PM EST with Dr. Neuro")
