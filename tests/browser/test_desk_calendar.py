@@ -38,11 +38,17 @@ def grid_fixture(live):
             _wipe()
 
 
+CSP = """window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) =>
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI));"""
+
+
 class Watched:
     """A signed-in scheduler's page whose console errors, CSP reports and uncaught exceptions are collected."""
 
     def __init__(self, pages, size: str):
         self.page = pages.signed_in(SCHEDULER, viewport=SIZES[size])
+        self.page.context.add_init_script(CSP)  # every page from now on reports a violated directive
         self.errors: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -56,6 +62,7 @@ class Watched:
         assert horizontal_overflow(self.page) == 0, self.page.url
         assert_accessible(self.page)
         assert self.errors == [], self.errors
+        assert self.page.evaluate("window.__csp") == [], "a Content-Security-Policy violation"
 
 
 def _stored(live, appointment_id: int):
