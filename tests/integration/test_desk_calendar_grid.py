@@ -253,6 +253,14 @@ def test_a_confirmed_move_is_saved_and_the_patient_told(client, w):
     )  # fmt: skip
 
 
+def test_a_move_may_come_as_a_form_too(client, w):
+    sign_in(client, "scheduler")
+    form = {"start": "2027-03-08T11:00", "tz": "site", "confirmed": "1"}
+    r = client.post(f"/schedule/appointments/{w.consult}/move", data=form, headers=JSON)
+    assert r.status_code == 200 and r.json["saved"] is True
+    assert to_local(appointment(w.consult).start_at, NY).hour == 11
+
+
 def test_a_move_dropped_in_another_clinicians_column_moves_it_to_them(client, w):
     sign_in(client, "scheduler")
     body = {"start": "2027-03-08T11:00", "tz": "America/New_York", "clinician_id": w.care.neuro, "confirmed": True}

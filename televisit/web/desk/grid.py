@@ -202,7 +202,8 @@ def _move(appointment_id: int) -> tuple[booking.MoveRequest, str | None, bool]:
 
 
 def _yes(raw) -> bool:
-    if isinstance(raw, str) and raw.lower() in ("1", "on", "yes"):
+    """A confirmation: JSON true, or a form's 1 / on / yes / true."""
+    if raw is True or raw == 1 or (isinstance(raw, str) and raw.lower() in ("1", "on", "yes", "true")):
         return True
     return boolean(raw)
 
