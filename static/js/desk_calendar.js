@@ -46,7 +46,6 @@
         .then(function (data) {
           columns = data.resources;
           describe(data);
-          fitColumns(info.end - info.start > 86400000 ? 7 : 1);
           return data;
         });
       cache[key].catch(function (err) {
@@ -386,6 +385,9 @@
     dateClick: dateClick,
     eventDrop: eventDrop,
     datesSet: datesSet,
+    loading: function (busy) { // once the columns and events are in, size the columns for them
+      if (!busy) window.setTimeout(function () { fitColumns(ec.getView().type === VIEWS.week ? 7 : 1); }, 0);
+    },
     resourceLabelContent: function (info) {
       var detail = info.resource.extendedProps.detail || "";
       var parts = [line(info.resource.title, "col-title")];
