@@ -101,11 +101,14 @@ def _alert_email(raw: str | None) -> str | None:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ConfigError(f"TELEVISIT_URGENT_ALERT_EMAIL: {raw!r} is not an email address ({exc})") from exc
+
+
 DEMO_CARE_PHONE = "+1 216 555 0100"
 
 
 def _care_phone(number: str) -> str:
     """TELEVISIT_CARE_TEAM_PHONE, in international form (+1 216 555 0100)."""
+    try:
         ok = phonenumbers.is_possible_number(phonenumbers.parse(number, None))
     except phonenumbers.NumberParseException:
         ok = False

@@ -10,6 +10,7 @@ and saves one PNG per page and size. Needs Chromium at /usr/bin/chromium (never 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -174,7 +175,7 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
         ("clinic-day", PATIENT, f"/appointments/days/{ids['day']}"),
         ("clinic-dashboard", CLINICIAN, "/clinic"),
         ("clinic-today", CLINICIAN, "/clinic/today"),
-        ("scheduler-calendar", SCHEDULER, "/schedule"),
+        ("scheduler-calendar", SCHEDULER, "/schedule?view=week&location_id=1&specialty=neurosurgery"),  # the week grid
         ("scheduler-day", SCHEDULER, "/schedule?view=day&date=2027-03-01"),
         ("desk-clinic-day", SCHEDULER, f"/schedule/days/{ids['desk_day']}"),
         ("desk-course", SCHEDULER, f"/schedule/courses/{ids['course']}"),
@@ -184,6 +185,15 @@ def pages(ids: dict) -> list[tuple[str, str | None, str]]:
         ("admin-visit-types", ADMIN, "/admin/visit-types"),
         ("board-agenda", CLINICIAN, f"/board/{ids['board']}/{ids['board_day']}"),
     ]
+
+
+def settle(page) -> None:
+    """Wait for the page's own requests (the calendar's JSON); a live page's socket may never fall idle."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    with contextlib.suppress(Timeout):
+        page.wait_for_load_state("networkidle", timeout=5000)
+    page.wait_for_timeout(400)  # live pages: let the socket's first update land
 
 
 def shoot(base_url: str, out: Path, ids: dict, only: set[str] | None = None) -> list[Path]:
@@ -209,8 +219,8 @@ def shoot(base_url: str, out: Path, ids: dict, only: set[str] | None = None) -> 
                         login.wait_for_url(lambda url: "/login" not in url)  # a live page never idles
                         login.close()
                 page = contexts[who].new_page()
-                page.goto(path, wait_until="networkidle")
-                page.wait_for_timeout(400)  # live pages: let the socket's first update land
+                page.goto(path)
+                settle(page)
                 target = out / f"{name}-{size}.png"
                 page.screenshot(path=str(target), full_page=size == "phone")
                 saved.append(target)

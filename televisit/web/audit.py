@@ -98,6 +98,9 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "waiting.patient_urgent": ("intake.read", "appointment", "appointment_id"),  # the urgent page of a check-in
     # desk pages
     "scheduler.calendar": ("appointment.list", "appointment", None),
+    "scheduler.calendar_data": ("appointment.list", "appointment", None),  # the time grid's JSON
+    "scheduler.move_check": ("appointment.read", "appointment", "appointment_id"),  # the move's confirmation
+    "scheduler.move": ("appointment.reschedule", "appointment", "appointment_id"),
     "scheduler.appointment": ("appointment.read", "appointment", "appointment_id"),
     "scheduler.cancel": ("appointment.cancel", "appointment", "appointment_id"),
     "scheduler.reschedule": ("appointment.reschedule", "appointment", "appointment_id"),

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from televisit.domain.errors import DomainError
 from televisit.extensions import db
+from televisit.web.wording import sentences
 
 log = logging.getLogger(__name__)
 TOO_LARGE = "That was more than we accept in one request (at most 1 MB). Please send less and try again."
@@ -32,7 +33,7 @@ def error_response(
             body["reason"] = reason
         body |= details or {}
         return jsonify({"error": body, **(details or {})}), status
-    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+    return render_template("error.html", status=status, message=message, fields=sentences(fields)), status
 
 
 def _db_error(exc: DBAPIError) -> str:

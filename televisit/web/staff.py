@@ -11,6 +11,7 @@ from televisit.domain.errors import DomainError, Forbidden, Invalid, SlotUnavail
 from televisit.domain.formatting import UK, US
 from televisit.domain.identity import birth_date_text
 from televisit.web.auth import current_actor
+from televisit.web.wording import sentences
 
 WHO = {
     ("admin", "scheduler"): "schedulers and admins",
@@ -65,12 +66,12 @@ class Problem:
 
 
 def problem(exc: DomainError) -> Problem:
-    """The inline message for a refused action."""
+    """The inline message for a refused action, each field's message a sentence that names the field in words."""
     if isinstance(exc, Invalid):
-        return Problem("Please correct the fields marked below.", dict(exc.fields), 422)
+        return Problem("Please correct the fields marked below.", sentences(exc.fields), 422)
     if isinstance(exc, SlotUnavailable):
         return Problem(REFUSALS.get(exc.reason or "", exc.message), {}, 409)
-    return Problem(exc.message, dict(exc.fields), exc.status)
+    return Problem(exc.message, sentences(exc.fields), exc.status)
 
 
 def form_body(form, *, ints=(), lists=(), bools=(), int_lists=()) -> dict:

@@ -19,6 +19,10 @@ ONE_YEAR = 365 * 24 * 3600
 VENDOR = {
     "socket.io.min.js": ("socket.io-client", "dist/socket.io.min.js", "text/javascript"),
     "socket.io.min.js.map": ("socket.io-client", "dist/socket.io.min.js.map", "application/json"),
+    # the desk's time grid (/schedule): vkurko/calendar's standalone bundle, MIT
+    "event-calendar.min.js": ("@event-calendar/build", "dist/event-calendar.min.js", "text/javascript"),
+    "event-calendar.min.js.map": ("@event-calendar/build", "dist/event-calendar.min.js.map", "application/json"),
+    "event-calendar.min.css": ("@event-calendar/build", "dist/event-calendar.min.css", "text/css"),
 }
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")

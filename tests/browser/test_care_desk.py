@@ -78,7 +78,9 @@ def test_an_admin_adds_a_machine_with_hours_and_a_pathway(pages, care, size):
     window.get_by_label("Until").fill("25:00")
     page.get_by_role("button", name="Save weekly hours").click()
     expect(page.locator("#problem")).to_be_focused()
-    expect(page.locator("#rules-0-end-error")).to_contain_text("expected a time from 00:00 to 24:00")
+    expect(page.locator("#rules-0-end-error")).to_have_text(
+        "Please enter the end time in window 1 as a time from 00:00 to 24:00."
+    )  # in words, never a field key
     w.check()
     page.get_by_label("Until").first.fill("16:30")
     page.get_by_role("button", name="Save weekly hours").click()

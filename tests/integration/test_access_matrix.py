@@ -200,6 +200,9 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
 # desk pages: schedulers and admins; admin pages: admins only
 for _endpoint, _methods in {
     "scheduler.calendar": "GET",
+    "scheduler.calendar_data": "GET",
+    "scheduler.move_check": "GET",
+    "scheduler.move": "POST",
     "scheduler.appointment": "GET",
     "scheduler.cancel": "POST",
     "scheduler.reschedule": "POST",

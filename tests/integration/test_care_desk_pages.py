@@ -51,7 +51,8 @@ def test_an_admin_adds_a_resource_and_sets_its_weekly_hours(client, care):
     assert "MRI 1" in html and "Linac 1" in html and "No rooms or machines at London yet." in html
     bad = {"name": "", "kind": "MRI scanner", "location_id": str(care.p.london.id)}
     html = page(client.post("/admin/resources", data=bad), 422)
-    assert 'id="name-error"' in html and "expected a short lower-case kind such as mri" in html
+    assert 'id="name-error"' in html
+    assert "Please enter the kind as a short lower-case kind such as mri, linac or exam_room." in html
     r = client.post("/admin/resources", data=bad | {"name": "MRI London", "kind": "mri"})
     assert r.status_code == 302
     res = db.session.scalars(select(Resource).where(Resource.name == "MRI London")).one()
@@ -131,7 +132,8 @@ def test_a_visit_type_needs_resources_and_a_team(client, care):
     body = {"name": "Joint MRI review", "duration_minutes": "45", "modes": ["in_person"], "max_advance_days": "90"}
     body |= {"resource_kinds": "MRI, exam_room", "team-0": "neurosurgery", "team-1": "radiation_oncology"}
     bad = page(client.post("/admin/visit-types", data=body | {"resource_kinds": "mri!"}), 422)
-    assert 'id="resource-kinds-error"' in bad and "expected a short lower-case kind" in bad
+    assert 'id="resource-kinds-error"' in bad
+    assert "Please enter the kinds of room or machine as a short lower-case kind" in bad
     assert client.post("/admin/visit-types", data=body).status_code == 302
     vt = db.session.scalars(select(VisitType).where(VisitType.name == "Joint MRI review")).one()
     assert (vt.resource_kinds, vt.team_specialties) == (["mri", "exam_room"], ["neurosurgery", "radiation_oncology"])

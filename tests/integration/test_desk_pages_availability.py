@@ -5,6 +5,7 @@ from __future__ import annotations
 from televisit.extensions import db
 from televisit.models import AvailabilityRule, TimeOff
 from tests import factories as f
+from tests.support.care_desk_world import Forms
 from tests.support.desk_world import MON_9_EST, book, page, sign_in
 
 
@@ -50,8 +51,9 @@ def test_bad_rows_are_refused_inline_and_nothing_changes(app, client):
     form |= _row(1, p.cleveland.id, 1, "14:00", "13:00", "virtual") | _row(2, p.cleveland.id, 2, "08:00", "09:00")
     html = page(client.post(f"/schedule/clinicians/{p.us_doc.id}/availability", data=form), 422)
     assert "Nothing was saved" in html
-    assert 'id="rules-0-end-error"' in html and "expected a time from 00:00 to 24:00" in html
-    assert 'id="rules-1-end-error"' in html and "must be after start" in html and "rules[2].modes" in html
+    assert 'id="rules-0-end-error"' in html and "the end time in window 1 as a time from 00:00 to 24:00." in html
+    assert 'id="rules-1-end-error"' in html and "The end time in window 2 must be after start" in html
+    assert "Please choose video, in person or both in window 3." in html and "rules[2].modes" not in html
     assert 'value="25:00"' in html  # the typed values are kept
     assert _rules(p.us_doc.id) == before
 
@@ -74,6 +76,26 @@ def test_a_whole_day_off_and_a_span_and_their_effect(app, client):
     assert "time off" in html and "Tumor board" in html
     assert client.post(f"{url}/time-off/{offs[0].id}/delete").status_code == 302
     assert db.session.query(TimeOff).count() == 1
+
+
+def test_the_part_day_time_off_form_as_rendered_saves(app, client):
+    """The form's own field names (not names a test types in): its site field once was '"location_id"'."""
+    p = f.program()
+    sign_in(client, "scheduler")
+    url = f"/schedule/clinicians/{p.us_doc.id}"
+    form = Forms(page(client.get(f"{url}/availability"))).with_button("Add the time off")
+    names = [name for name, _ in form["fields"]]
+    assert sorted(names) == ["csrf_token", "end_date", "end_time", "kind", "location_id", "start_date", "start_time"]
+    typed = {"location_id": str(p.cleveland.id), "start_date": "2027-03-08", "start_time": "13:00"}
+    typed |= {"end_date": "2027-03-08", "end_time": "14:30"}
+    r = client.post(form["action"], data={name: typed.get(name, value) for name, value in form["fields"]})
+    assert r.status_code == 302, page(r, 422)[:2000]
+    (off,) = db.session.query(TimeOff).all()
+    assert (off.start_at.isoformat(), off.end_at.isoformat(), off.location_id) == (
+        "2027-03-08T18:00:00+00:00",
+        "2027-03-08T19:30:00+00:00",
+        p.cleveland.id,
+    )
 
 
 def test_time_off_errors_are_inline(app, client):

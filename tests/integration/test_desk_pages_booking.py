@@ -164,3 +164,25 @@ def test_patients_cannot_use_the_desk(app, client):
     page(client.get("/schedule/book"), 403)
     page(client.post(f"/schedule/appointments/{appt_id}/cancel", data={"reason": "x"}), 403)
     assert appointment(appt_id).status == "booked"
+
+
+def _selected(html: str, name: str) -> list[str]:
+    """The values of the selected options of the <select> named `name`."""
+    (body,) = re.findall(rf'<select [^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    return re.findall(r'<option value="([^"]*)" selected>', body)
+
+
+def test_where_the_patient_will_be_is_preselected_from_their_profile_subdivision(app, client):
+    p = f.program()
+    english = f.user("eng@example.org", "patient", tz="Europe/London", region="GB-ENG").patient
+    sign_in(client, "scheduler")
+    html = page(client.get(f"/schedule/book/{english.id}?visit_type_id={p.consult.id}&from=2027-03-08"))
+    assert _selected(html, "patient_region") == ["GB"]  # the list has the United Kingdom, not England
+    assert "Book 9:00 AM GMT" in html  # Mr. London (licensed in GB) is offered for video to a patient in England
+    ohio = page(client.get(f"/schedule/book/{p.users['other'].patient_id}"))
+    assert _selected(ohio, "patient_region") == ["US-OH"]
+    appt_id = book(client, p, "patient", "2027-03-08T09:00:00+00:00", doc=p.uk_doc)
+    db.session.get(Patient, p.users["patient"].patient_id).region = "GB-SCT"
+    db.session.query(type(appointment(appt_id))).filter_by(id=appt_id).update({"patient_region": None})
+    db.session.commit()
+    assert _selected(page(client.get(f"/schedule/appointments/{appt_id}")), "patient_region") == ["GB"]

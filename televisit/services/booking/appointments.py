@@ -203,16 +203,7 @@ def reschedule(
 ) -> Appointment:
     """Move an appointment (same id, sequence + 1); the new time is taken before the old is released."""
     appt = get_visible(session, appointment_id, actor, lock=True)
-    _require_changeable(appt)
-    require_alone(appt)
-    slot_req = SlotRequest(
-        visit_type_id=appt.visit_type_id,
-        clinician_id=move.clinician_id or appt.clinician_id,
-        location_id=move.location_id or appt.location_id,
-        mode=move.mode or appt.mode,
-        start=move.start,
-        patient_region=move.patient_region or appt.patient_region or appt.patient.region,
-    )
+    slot_req = _move_slot(appt, move)
     slot, visit = checked_slot(session, slot_req, now=now, exclude_appointment_id=appt.id)
     freed.note_freed(session, appt, now=now)  # the old time, before it changes
     place_moved(session, appt, slot, visit, region=slot_req.patient_region, now=now)
@@ -220,6 +211,29 @@ def reschedule(
     hold = lambda: rows.reserve_extras(session, appt.id, slot, visit)  # after the flush that moves the lead's row
     _commit(session, hold, *_hooks(lambda: outbox.on_moved(session, appt, now=now), appt, before_commit))
     return appt
+
+
+def _move_slot(appt: Appointment, move: MoveRequest) -> SlotRequest:
+    """The slot `move` asks for (what it leaves out stays as it is); Conflict or PartOfWhole when `appt` cannot
+    move on its own."""
+    _require_changeable(appt)
+    require_alone(appt)
+    return SlotRequest(
+        visit_type_id=appt.visit_type_id,
+        clinician_id=move.clinician_id or appt.clinician_id,
+        location_id=move.location_id or appt.location_id,
+        mode=move.mode or appt.mode,
+        start=move.start,
+        patient_region=move.patient_region or appt.patient_region or appt.patient.region,
+    )
+
+
+def check_move(session: Session, appointment_id: int, move: MoveRequest, *, actor: Actor, now: datetime):
+    """What `reschedule` would do, written nowhere: the appointment and the slot it would move to, or the same
+    refusal `reschedule` would give (the one check both use)."""
+    appt = get_visible(session, appointment_id, actor)
+    slot, _ = checked_slot(session, _move_slot(appt, move), now=now, exclude_appointment_id=appt.id)
+    return appt, slot
 
 
 def place_moved(session: Session, appt: Appointment, slot, visit: VisitSpec, *, region, now: datetime) -> None:

@@ -72,6 +72,7 @@ class CalendarQuery:
     location_id: int | None = None
     clinician_id: int | None = None
     show_cancelled: bool = False
+    specialty: str | None = None  # only visits led by a clinician of this specialty
 
 
 def names(session: Session) -> dict[str, dict[int, str]]:
@@ -112,14 +113,23 @@ def calendar(session: Session, q: CalendarQuery, *, actor: Actor) -> list[Day]:
     lo, hi = date_range_bounds(q.days[0], q.days[-1], UTC)
     flt = booking.AppointmentFilter(lo - MARGIN, hi + MARGIN, q.clinician_id, q.location_id)
     known = names(session)
+    of_specialty = _of_specialty(session, q.specialty)
     by_day: dict[date, list[Entry]] = {d: [] for d in q.days}
     for a in booking.list_visible(session, flt, actor=actor):
-        if a.status == st.CANCELLED and not q.show_cancelled:
+        if a.status == st.CANCELLED and not q.show_cancelled or not of_specialty(a.clinician_id):
             continue
         e = entry(a, q.zone, q.locale, known)
         if e.day in by_day:
             by_day[e.day].append(e)
     return [Day(d, day_label(d, q.locale), by_day[d]) for d in q.days]
+
+
+def _of_specialty(session: Session, specialty: str | None):
+    """A test: is a clinician of `specialty` (every clinician when it is None)?"""
+    if specialty is None:
+        return lambda _clinician_id: True
+    ids = set(session.scalars(select(Clinician.id).where(Clinician.specialty == specialty)))
+    return ids.__contains__
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
 from televisit.domain.calendar import day_label
-from televisit.domain.formatting import format_time
-from televisit.domain.timezones import date_range_bounds, get_zone, local_date, render, to_local
+from televisit.domain.formatting import format_time, format_when
+from televisit.domain.timezones import date_range_bounds, get_zone, local_date, parse_instant, render, to_local
 from televisit.models import Appointment, Clinician, Location, Patient
 from televisit.services import catalog
 from televisit.services.booking import appointments as booking
@@ -136,3 +136,21 @@ def week_effect(
             days.append(EffectDay(day_label(d, locale), off, [e for e in appts if e.day == d], free.get(d, [])))
         out.append((loc, days))
     return out
+
+
+def picked_text(session: Session, picked: dict, *, locale: str) -> str:
+    """The free time picked on the calendar, in words: 'Consult with Dr. A at Cleveland, Mon, Mar 8, 2027, 8:00 AM
+    EST' (the site's clock; what is not known is left out)."""
+    known = names(session)
+    what = known["visit_types"].get(picked.get("visit_type_id"), "A visit")
+    who = known["clinicians"].get(picked.get("clinician_id"))
+    site = next((loc for loc in catalog.list_locations(session) if loc.id == picked.get("location_id")), None)
+    zone = get_zone(site.timezone if site else "UTC")
+    where = f" at {site.name}" if site else ""
+    return f"{what}{f' with {who}' if who else ''}{where}, {format_when(picked['at'], zone, locale)}"
+
+
+def at_time(days: list[tuple[str, list[SlotChoice]]], at: datetime) -> list[tuple[str, list[SlotChoice]]]:
+    """The choices among `days` that start at the instant `at` (the time picked on the calendar), as `days` are."""
+    found = [(label, [c for c in choices if parse_instant(c.start) == at]) for label, choices in days]
+    return [(label, choices) for label, choices in found if choices]

@@ -6,6 +6,7 @@ from televisit.web.desk import (  # noqa: F401  (each adds its routes)
     calendar,
     courses,
     days,
+    grid,
     itinerary,
     patients,
     queues,

@@ -20,7 +20,7 @@ from televisit.services.booking.search import SlotQuery
 from televisit.services.desk import slots as desk_slots
 from televisit.services.patients import identity
 from televisit.services.patients import records as patients
-from televisit.web.api.parse import Fields, day, ident, one_of, region, text
+from televisit.web.api.parse import Fields, day, ident, instant, one_of, region, text
 from televisit.web.api.patients import patient_data
 from televisit.web.api.requests import slot_request
 from televisit.web.auth import current_actor
@@ -29,6 +29,7 @@ from televisit.web.staff import Problem, desk_region, desk_roles, form_body, pro
 
 PARTIES = ("clinician_ids", "resource_ids")  # a joint visit's clinicians and the resources, as the slot showed them
 FILTERS = ("visit_type_id", "mode", "location_id", "clinician_id", "patient_region", "from", "reason")
+PICKED = ("visit_type_id", "clinician_id", "location_id", "mode", "at")  # free time picked on the calendar
 
 
 def find_results(args) -> dict:
@@ -47,7 +48,27 @@ def find_results(args) -> dict:
     return out | {"found": found, "more": more}
 
 
-def _find_page(trouble=None, form=None, existing=None, likely=()):
+def picked_time(source) -> dict:
+    """The free time picked on the calendar's grid, carried from finding the patient to booking (checked)."""
+    f = Fields({k: source.get(k) for k in PICKED}, query=True)
+    values = {
+        "visit_type_id": f.get("visit_type_id", ident),
+        "clinician_id": f.get("clinician_id", ident),
+        "location_id": f.get("location_id", ident),
+        "mode": f.get("mode", one_of(*MODES)),
+        "at": f.get("at", instant),
+    }
+    f.done()
+    return {k: v for k, v in values.items() if v is not None} if values["at"] else {}
+
+
+def _carry(picked: dict) -> dict:
+    """The picked time as URL parameters."""
+    return {k: (v.isoformat() if k == "at" else v) for k, v in picked.items()}
+
+
+def _find_page(trouble=None, form=None, existing=None, likely=(), picked=None):
+    picked = picked if picked is not None else picked_time(request.args)
     html = render_template(
         "scheduler/find_patient.html",
         **find_results(request.args),
@@ -57,6 +78,8 @@ def _find_page(trouble=None, form=None, existing=None, likely=()):
         form=form or {"sms_opt_in": "1", "email_opt_in": "1"},
         zones=COMMON_ZONES,
         regions=REGIONS,
+        carry=_carry(picked),
+        picked=desk_slots.picked_text(db.session, picked, locale=viewer_locale()) if picked else None,
     )
     return html, trouble.status if trouble else 200
 
@@ -73,20 +96,22 @@ LIKELY = "This may be someone already registered: check the records below before
 @bp.post("/patients")
 @desk_roles(*DESK)
 def register_patient():
+    picked = picked_time(request.form)
     form = form_body(request.form, bools=("sms_opt_in", "email_opt_in"))
     confirm_new = form.pop("confirm_new", "") == "1"
     try:
-        data = patient_data(form, default_region=desk_region())
+        data = patient_data({k: v for k, v in form.items() if k not in PICKED}, default_region=desk_region())
         made = patients.register(db.session, data, now=clock.now(), confirm_new=confirm_new)
     except DuplicatePatient as exc:  # offer the record they already have instead of a second one
-        return _find_page(problem(exc), request.form, patients.get_patient(db.session, exc.patient_id))
+        existing = patients.get_patient(db.session, exc.patient_id)
+        return _find_page(problem(exc), request.form, existing, picked=picked)
     except PossibleDuplicate as exc:  # show the look-alikes: pick one, or confirm this is someone else
         likely = [(patients.get_patient(db.session, pid), why) for pid, why in exc.matches]
-        return _find_page(Problem(LIKELY, {}, 409), request.form, likely=likely)
+        return _find_page(Problem(LIKELY, {}, 409), request.form, likely=likely, picked=picked)
     except DomainError as exc:
-        return _find_page(problem(exc), request.form)
+        return _find_page(problem(exc), request.form, picked=picked)
     flash(f"{made.patient.name} is registered. Now choose a visit.")
-    return redirect(url_for("scheduler.book", patient_id=made.patient.id))
+    return redirect(url_for("scheduler.book", patient_id=made.patient.id, **_carry(picked)))
 
 
 def _slot_query(args, patient) -> tuple[SlotQuery | None, dict]:
@@ -106,7 +131,7 @@ def _slot_query(args, patient) -> tuple[SlotQuery | None, dict]:
         return None, chosen
     loc = catalog.get_location(db.session, chosen["location_id"]) if chosen["location_id"] else None
     zone = get_zone(loc.timezone if loc else patient.timezone)
-    first = chosen["from"] or local_date(clock.now(), zone)
+    first = chosen["from"] or local_date(args.get("at") or clock.now(), zone)
     q = SlotQuery(
         chosen["visit_type_id"],
         first,
@@ -123,7 +148,8 @@ def _slot_query(args, patient) -> tuple[SlotQuery | None, dict]:
 
 def _book_page(patient_id: int, args, trouble=None):
     patient = patients.get_patient(db.session, patient_id)
-    q, chosen = _slot_query(args, patient)
+    at = picked_time(args).get("at")
+    q, chosen = _slot_query({k: args.get(k) for k in FILTERS} | {"at": at}, patient)
     days = []
     if q is not None:
         days = desk_slots.slot_days(db.session, q, patient=patient, now=clock.now(), locale=viewer_locale())
@@ -137,6 +163,8 @@ def _book_page(patient_id: int, args, trouble=None):
         filters=filters,
         next_url=url_for("scheduler.book", patient_id=patient.id, **{k: v for k, v in later.items() if v}),
         days=days,
+        at=at,
+        picked=desk_slots.at_time(days, at) if at else [],
         problem=trouble,
         visit_types=catalog.list_visit_types(db.session),
         locations=catalog.list_locations(db.session),

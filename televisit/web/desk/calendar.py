@@ -20,10 +20,13 @@ from televisit.services.booking.search import SlotQuery
 from televisit.services.desk import calendar as desk_calendar
 from televisit.services.desk import days as desk_days
 from televisit.services.desk import slots as desk_slots
+from televisit.services.desk.grid import BY, BY_CLINICIAN, specialty_words
+from televisit.web.api.catalog import SPECIALTIES
 from televisit.web.api.parse import Fields, boolean, day, ident, one_of, region, text, zone_name
 from televisit.web.api.requests import move_request
 from televisit.web.auth import current_actor
 from televisit.web.desk.blueprint import DESK, SLOT_DAYS, SLOT_LIMIT, bp
+from televisit.web.desk.grid import free_choice
 from televisit.web.staff import desk_roles, form_body, problem, viewer_locale
 
 SITE = "site"  # the zone switch: each appointment in its own site's zone
@@ -40,17 +43,16 @@ def _calendar_query():
     zone = f.get("tz", _zone_param)
     location_id, clinician_id = f.get("location_id", ident), f.get("clinician_id", ident)
     show_cancelled = f.get("cancelled", boolean, default=False)
+    specialty = f.get("specialty", one_of(*SPECIALTIES))
     first = f.get("date", day)
+    grid_only = {"by": f.get("by", one_of(*BY), default=BY_CLINICIAN), "free": f.get("visit_type_id", free_choice)}
     f.done()
     if first is None:
         locs = catalog.list_locations(db.session)
         first = local_date(clock.now(), get_zone(zone or (locs[0].timezone if locs else "UTC")))
     days = tuple(view_days(view, first))
-    return (
-        view,
-        first,
-        desk_calendar.CalendarQuery(days, zone, viewer_locale(), location_id, clinician_id, show_cancelled),
-    )
+    q = desk_calendar.CalendarQuery(days, zone, viewer_locale(), location_id, clinician_id, show_cancelled, specialty)
+    return view, first, q, grid_only
 
 
 def _links(view: str, first, days) -> dict:
@@ -71,21 +73,25 @@ def _links(view: str, first, days) -> dict:
 @bp.get("")
 @desk_roles(*DESK)
 def calendar():
-    view, first, q = _calendar_query()
+    view, first, q, grid_only = _calendar_query()
     days = desk_calendar.calendar(db.session, q, actor=current_actor())
-    locations = catalog.list_locations(db.session)
+    locations, clinicians = catalog.list_locations(db.session), catalog.list_clinicians(db.session)
     return render_template(
         "scheduler/calendar.html",
         view=view,
         first=first,
         q=q,
+        grid=grid_only,
         days=days,
         title=range_label(list(q.days), q.locale),
         links=_links(view, first, q.days),
         locations=locations,
-        clinicians=catalog.list_clinicians(db.session),
+        clinicians=clinicians,
+        specialties=sorted({(c.specialty, specialty_words(c.specialty)) for c in clinicians}),
+        visit_types=catalog.list_visit_types(db.session),
         site_zones=sorted({loc.timezone for loc in locations}),
         count=sum(len(d.entries) for d in days),
+        today=local_date(clock.now(), get_zone(q.zone or (locations[0].timezone if locations else "UTC"))),
     )
 
 
