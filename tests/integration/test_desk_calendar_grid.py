@@ -343,6 +343,9 @@ def test_the_page_keeps_the_list_and_mounts_the_grid_from_our_own_origin(client,
     assert '<section id="grid" class="grid-panel" aria-labelledby="grid-title" hidden' in html
     assert 'data-feed="/schedule/calendar.json"' in html
     assert '<div id="calendar-list">' in html and "9:00 AM EST" in html  # the list, for a browser without JS
+    listed = re.sub(r"<[^>]+>", " ", html.split('<div id="calendar-list">')[1])
+    assert re.search(r"10:00 AM EST\s*–11:00 AM EST\s*pat, open\s*3:00 PM GMT for the patient", listed)
+    assert listed.count("for the patient") == 4  # the London patient's consult and course; not the Ohio patient's
     assert re.search(r'<script src="/vendor/event-calendar\.min\.js\?v=5\.10\.1" defer>', html)
     assert re.search(r'<link rel="stylesheet" href="/vendor/event-calendar\.min\.css\?v=5\.10\.1">', html)
     assert "<script>" not in html and " style=" not in html  # no inline script or style (CSP)

@@ -42,6 +42,7 @@ class Entry:
     visit_type: str
     mode: str
     status: str
+    patient_clock: str | None  # the patient's own clock, when it reads differently from the shown one
     who: PatientTag | None = None  # name, date of birth and MRN: how staff tell this patient apart
 
     @property
@@ -90,6 +91,9 @@ def entry(a: Appointment, zone_name: str | None, locale: str, known: dict) -> En
     zone = get_zone(zone_name) if zone_name else site_zone
     shown, at_site = a.start_at.astimezone(zone), a.start_at.astimezone(site_zone)
     same = shown.utcoffset() == at_site.utcoffset() and shown.tzname() == at_site.tzname()
+    own_zone = get_zone(a.patient.timezone)
+    own = a.start_at.astimezone(own_zone)
+    own_same = shown.utcoffset() == own.utcoffset() and shown.tzname() == own.tzname()
     return Entry(
         id=a.id,
         day=local_date(a.start_at, zone),
@@ -104,6 +108,7 @@ def entry(a: Appointment, zone_name: str | None, locale: str, known: dict) -> En
         visit_type=known["visit_types"].get(a.visit_type_id, "Visit"),
         mode=a.mode,
         status=a.status,
+        patient_clock=None if own_same else format_time(a.start_at, own_zone, locale),
         who=tag_of(a.patient),
     )
 
