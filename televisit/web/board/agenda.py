@@ -8,17 +8,18 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 
 from televisit import clock
-from televisit.domain.errors import DomainError, Forbidden, NotFound
+from televisit.domain.errors import DomainError, Forbidden, Invalid, NotFound
+from televisit.domain.identity import read_query
 from televisit.domain.roles import CLINICIAN, STAFF
 from televisit.extensions import db
 from televisit.services.board import agenda as pages
 from televisit.services.board import boards, cases, outcomes
-from televisit.services.patients import records as patients
+from televisit.services.patients import identity
 from televisit.web import audit as audit_trail
 from televisit.web.api.parse import Fields, day, ident, text
 from televisit.web.auth import current_actor
 from televisit.web.board.blueprint import bp, clocks_for
-from televisit.web.staff import desk_roles, form_body, problem
+from televisit.web.staff import desk_region, desk_roles, form_body, problem, viewer_locale
 
 QUESTION, RECOMMENDATION = 2000, 4000
 FALLBACK_ZONE = "America/New_York"
@@ -56,8 +57,7 @@ def _agenda_page(board_id: int, session_date: str, trouble=None, form=None):
         raise
     audit_trail.viewed_each(view.cases, "board_case.read", "board_case")
     q = (request.args.get("q") or "").strip()
-    found = patients.search_patients(db.session, q) if q else []
-    choices = [(p.id, f"{p.name} (#{p.id})") for p in found]
+    choices = [(p.id, f"{p.name} (#{p.id})") for p in _found(q, actor)]
     html = render_template(
         "board/agenda.html",
         a=view,
@@ -68,6 +68,17 @@ def _agenda_page(board_id: int, session_date: str, trouble=None, form=None):
         form=form or {},
     )
     return html, trouble.status if trouble else 200
+
+
+def _found(q: str, actor) -> list:
+    """The patients the agenda's search finds (name, MRN, birth date or phone; none for a too-short query)."""
+    if not q:
+        return []
+    try:
+        query = read_query(q, locale=viewer_locale(), region=desk_region())
+    except Invalid:
+        return []
+    return identity.search(db.session, query, actor=actor)[0]
 
 
 @bp.get("/<int:board_id>/<session_date>")
