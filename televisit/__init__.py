@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from televisit.web.clinic.schedule import bp as clinician_bp
     from televisit.web.desk import bp as scheduler_bp
     from televisit.web.dev_outbox import bp as dev_bp
+    from televisit.web.fhir import bp as fhir_bp
     from televisit.web.operations import bp as ops_bp
     from televisit.web.pages import bp as pages_bp
     from televisit.web.patient.account import bp as patient_bp
@@ -139,6 +140,8 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any rule is added
     csrf.exempt(api_bp)  # bearer clients need no token; cookie-signed writes are checked in web/api/cross_site.py
     app.register_blueprint(api_bp)
+    csrf.exempt(fhir_bp)  # bearer tokens only: the facade reads no session cookie
+    app.register_blueprint(fhir_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(ops_bp)  # /readyz, /metrics
     app.register_blueprint(account_bp)  # confirm the address, forgot password (every role)

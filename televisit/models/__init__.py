@@ -15,6 +15,7 @@ from televisit.models.care import (
     SiteClosure,
 )
 from televisit.models.catalog import AvailabilityRule, Clinician, Location, TimeOff, VisitType
+from televisit.models.fhir import FhirClient, FhirClientToken
 from televisit.models.intake import Intake, UrgentCase
 from televisit.models.messaging import (
     CalendarFeed,
@@ -35,6 +36,8 @@ __all__ = [
     "AuditEvent",
     "AvailabilityRule",
     "Base",
+    "FhirClient",
+    "FhirClientToken",
     "Board",
     "BoardCase",
     "BoardSeats",

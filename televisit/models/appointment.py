@@ -40,6 +40,8 @@ class Appointment(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     starts_soon_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     licensure_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A FHIR `$hold` (migration 0013): status `pending` until booked or this instant passes (then swept).
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     # Care as the program gives it (migration 0009): every attending clinician (the first is `clinician_id`)
     # and the resources held, as read (the database guards them through `reservations`); the clinic day

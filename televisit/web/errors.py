@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from televisit.domain.errors import DomainError
 from televisit.extensions import db
+from televisit.web.fhir.responses import outcome_response
 from televisit.web.wording import sentences
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,9 @@ def error_response(
     status: int, code: str, message: str, fields: dict | None = None, reason: str | None = None, details=None
 ):
     """Render one error the way the caller expects (`details`: further members of the answer, in the error object
-    and beside it, e.g. `"appointments"` a change would leave behind)."""
+    and beside it, e.g. `"appointments"` a change would leave behind). Under /fhir: an OperationOutcome."""
+    if request.path.startswith("/fhir"):
+        return outcome_response(status, code, message, fields), status
     if wants_json():
         body = {"code": code, "message": message, "fields": fields or {}}
         if reason:
@@ -56,7 +59,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge):
         # MAX_CONTENT_LENGTH (1 MiB): JSON `too_large` under /api, the friendly page elsewhere.
-        # /fhir (when it exists) answers here with an OperationOutcome (API.md).
+        # /fhir answers here with an OperationOutcome (API.md).
         return error_response(413, "too_large", TOO_LARGE)
 
     @app.errorhandler(HTTPException)
