@@ -57,11 +57,12 @@ def _link(page: Page | None, offset: int) -> str:
 def searchset(resources, page: Page, *, total: int | None = None, more: bool | None = None) -> dict:
     """A searchset Bundle of this page's `resources` (models or dicts). `total` when known; otherwise `more`
     says whether a next page exists (a computed search need not count everything)."""
-    has_next = more if more is not None else (total is not None and page.end < total)
+    # `_count=0` asks only for the total: a next link would name the same page again, and a client would loop
+    has_next = page.count > 0 and (more if more is not None else (total is not None and page.end < total))
     links = [{"relation": "self", "url": _link(page, page.offset)}]
     if has_next:
         links.append({"relation": "next", "url": _link(page, page.end)})
-    if page.offset:
+    if page.offset and page.count:
         links.append({"relation": "previous", "url": _link(page, max(page.offset - page.count, 0))})
     bundle = {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": []}
     if total is not None:
