@@ -1,16 +1,18 @@
 """Finding patients as staff do: records that look like one being registered, and the patient search (name,
-MRN, date of birth, phone in any common form; televisit/domain/identity.py reads the query)."""
+MRN, date of birth, phone in any common form; televisit/domain/identity.py reads the query); and the FHIR
+facade's structured search and read, under the same rule of who sees whom."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from televisit.domain.errors import SAME_NAME_AND_BIRTH, SAME_PHONE
+from televisit.domain.errors import SAME_NAME_AND_BIRTH, SAME_PHONE, NotFound
 from televisit.domain.identity import PatientQuery, fold
-from televisit.domain.roles import CLINICIAN, Actor
+from televisit.domain.roles import CLINICIAN, PATIENT, Actor
 from televisit.models import Appointment, Patient, Reservation
 
 SEARCH_LIMIT = 50
@@ -50,8 +52,12 @@ def treated_by(clinician_id: int):
     return visit
 
 
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + _escaped(text) + "%"
 
 
 def _matches(q: PatientQuery):
@@ -80,3 +86,63 @@ def search(session: Session, q: PatientQuery, *, actor: Actor, limit: int = SEAR
         stmt = stmt.where(treated_by(actor.clinician_id))
     rows = list(session.scalars(stmt.order_by(Patient.name, Patient.id).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
+
+
+def _visible(actor: Actor):
+    """A condition on Patient: the records `actor` may see (desk roles all; a clinician those they treat; a
+    patient themself; anyone else none)."""
+    if actor.is_booker:
+        return true()
+    if actor.role == CLINICIAN and actor.clinician_id:
+        return treated_by(actor.clinician_id)
+    if actor.role == PATIENT and actor.patient_id:
+        return Patient.id == actor.patient_id
+    return false()
+
+
+def _word_starts(text: str):
+    wanted = _escaped(fold(text))
+    if not wanted:
+        return false()
+    key = Patient.name_key
+    return or_(key.like(wanted + "%", escape="\\"), key.like("% " + wanted + "%", escape="\\"))
+
+
+def _born(span: tuple[date | None, date | None]):
+    lo, hi = span
+    return and_(
+        Patient.date_of_birth.is_not(None),
+        Patient.date_of_birth >= lo if lo else true(),
+        Patient.date_of_birth < hi if hi else true(),
+    )
+
+
+# What a structured search can ask of a record; each takes one wanted value.
+MATCHERS = {
+    "id": lambda v: Patient.id == v,
+    "mrn": lambda v: Patient.mrn == v,
+    "name": _word_starts,  # a word of the name starts with it (case and accents aside)
+    "born": _born,  # (from, before): a span of dates, either end open
+    "phone": lambda v: Patient.phone == v,  # E.164
+    "email": lambda v: Patient.email == v,  # lower case, as stored
+}
+
+Criteria = Sequence[tuple[str, Sequence]]  # (a MATCHERS key, its wanted values: any of them) pairs, all required
+
+
+def find(session: Session, criteria: Criteria, *, actor: Actor, offset: int, limit: int) -> tuple[list[Patient], int]:
+    """The records that meet every criterion (a criterion with no values meets none) and that `actor` may see,
+    by id from `offset`, at most `limit`; and how many there are in all."""
+    tests = [or_(false(), *(MATCHERS[kind](v) for v in values)) for kind, values in criteria]
+    stmt = select(Patient).where(_visible(actor), *tests)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = list(session.scalars(stmt.order_by(Patient.id).offset(offset).limit(limit))) if limit else []
+    return rows, total or 0
+
+
+def visible(session: Session, patient_id: int, *, actor: Actor) -> Patient:
+    """The record, when `actor` may see it; NotFound otherwise (whether or not it exists: nothing leaks)."""
+    found = session.scalar(select(Patient).where(Patient.id == patient_id, _visible(actor)))
+    if found is None:
+        raise NotFound("No such patient.")
+    return found

@@ -8,6 +8,7 @@ from televisit.web.fhir import (  # noqa: F401  (each adds its routes to the blu
     metadata,
     oauth,
     operations,
+    patients,
     publish,
     slots,
 )

@@ -9,6 +9,7 @@ from flask import current_app
 SERVICE_TYPE_SYSTEM_PATH = "/fhir/CodeSystem/visit-type"
 SPECIALTY_SYSTEM_PATH = "/fhir/CodeSystem/specialty"
 MODE_SYSTEM_PATH = "/fhir/CodeSystem/visit-mode"
+MRN_SYSTEM_PATH = "/fhir/CodeSystem/mrn"  # a Patient's identifier: our medical record numbers
 # SMART Scheduling Links' Slot extensions.
 BOOKING_DEEP_LINK = "http://fhir-registry.smarthealthit.org/StructureDefinition/booking-deep-link"
 BOOKING_PHONE = "http://fhir-registry.smarthealthit.org/StructureDefinition/booking-phone"
