@@ -196,7 +196,15 @@ MATRIX: dict[tuple[str, str], frozenset | str] = {
     ("links.offer", "GET"): TOKEN,
     ("links.offer", "POST"): TOKEN,
     ("calendar_feed.feed", "GET"): TOKEN,
+    # the FHIR facade (bearer tokens, as the JSON API): the directory and the statement are public; a Patient is
+    # read by the staff who see the visit and by themself (a 404 for anyone else); each searches what they may see
+    ("fhir.capability_statement", "GET"): PUBLIC,
+    ("fhir.read_patient", "GET"): VISIT,
+    ("fhir.search_patients", "GET"): SIGNED_IN,
 }
+for _kind in ("location", "practitioner", "practitioner_role", "healthcare_service", "schedule"):
+    MATRIX[(f"fhir.read_{_kind}", "GET")] = PUBLIC
+    MATRIX[(f"fhir.search_{_kind}s", "GET")] = PUBLIC
 # desk pages: schedulers and admins; admin pages: admins only
 for _endpoint, _methods in {
     "scheduler.calendar": "GET",
@@ -321,7 +329,7 @@ def _call(app, w, rule, method: str, who: str, *, forged: bool = False, environ:
     path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1] + QUERIES.get(rule.endpoint, "")
     db.session.commit()  # no transaction left open in the test (SQLite's write lock)
     with app.app_context():  # a fresh `g` per request, as in production
-        if rule.rule.startswith("/api/"):
+        if rule.rule.startswith(("/api/", "/fhir/")):
             body = BODIES.get(rule.endpoint, {}) if method != "GET" else None
             headers = w.tokens.get(who, {})
             return app.test_client().open(path, method=method, headers=headers, json=body, environ_base=environ or {})

@@ -99,6 +99,7 @@ def _ids(p, appt_id: int) -> dict:
         "time_off_id": off.id,
         "location_id": p.cleveland.id,
         "visit_type_id": p.consult.id,
+        "schedule_id": f"{p.us_doc.id}.{p.cleveland.id}",  # FHIR: Dr. Cleveland's Schedule at Cleveland
         "message_id": message.id if message else 1,
         "filename": "css/app.css",
         "name": "socket.io.min.js",
