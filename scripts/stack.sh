@@ -321,7 +321,12 @@ print_access() {
   echo "Demo sign-ins (password televisit-demo):"
   echo "  admin@demo.televisit.local  scheduler@demo.televisit.local  amara.okafor@demo.televisit.local (clinician)"
   echo "  patient@demo.televisit.local"
-  echo "Logs: $LOGS   Stop: make stack-stop   Status: scripts/stack.sh status"
+  echo "(Open it at that address: it is the one origin the socket processes accept.)"
+  if [ "$STACK_DIR" = "$ROOT/instance/stack" ]; then
+    echo "Logs: $LOGS   Stop: make stack-stop   Status: make stack-status"
+  else
+    echo "Logs: $LOGS   Stop: STACK_DIR=$STACK_DIR scripts/stack.sh stop"
+  fi
 }
 
 cmd_start() {

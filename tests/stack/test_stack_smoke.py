@@ -295,6 +295,7 @@ def test_a_visit_runs_through_nginx_with_the_patient_and_the_clinician_on_differ
     )
     try:
         clinic.connect()  # a WebSocket from the start
+        wait_until(lambda: stack.sockets_per_process() == {one: 0.0, two: 1.0}, what="the clinician on `two`")
         # the patient as a browser connects: long-polling first, then the upgrade, each request a new one to nginx
         # (all must reach the same process: the route cookie's stickiness)
         patient.sio.connect(
@@ -306,8 +307,7 @@ def test_a_visit_runs_through_nginx_with_the_patient_and_the_clinician_on_differ
             wait_timeout=10,
         )
         wait_until(lambda: patient.sio.transport() == "websocket", what="the patient's upgrade to a WebSocket")
-        # each socket process holds exactly one of them: the patient on `one`, the clinician on `two`
-        wait_until(lambda: stack.sockets_per_process() == {one: 1.0, two: 1.0}, what="one socket per process")
+        wait_until(lambda: stack.sockets_per_process() == {one: 1.0, two: 1.0}, what="the patient on `one`")
 
         assert clinic.call("join_clinic", {})["ok"] is True
         checked_in = patient.call("check_in", {"appointment_id": appointment_id})
