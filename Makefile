@@ -1,4 +1,6 @@
-# Televisit: `make run` (service on SQLite with demo data) and `make test` (the whole suite).
+# Televisit: `make run` (service on SQLite with demo data), `make test` (the whole suite), and `make stack` /
+# `make stack-stop` (the production shape on this machine: nginx, API workers, socket processes, jobs, PostgreSQL,
+# Redis; scripts/stack.sh, docs/operations.md).
 PY ?= python3
 # `make run PORT=8000` (or PORT=8000 make run) serves on another port; links in messages follow it.
 PORT ?= 5000
@@ -7,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench clean stack stack-stop stack-status
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@echo "==> creating virtualenv and installing pinned dependencies"
@@ -43,6 +45,16 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# STACK_PORT=9090 make stack serves on another port (docs/operations.md, "Run the production shape").
+stack: setup
+	@STACK_BIN=$(abspath $(BIN)) scripts/stack.sh start
+
+stack-stop:
+	@scripts/stack.sh stop
+
+stack-status:
+	@scripts/stack.sh status
 
 bench: setup
 	$(BIN)/python -m bench.booking_bench

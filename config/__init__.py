@@ -215,6 +215,11 @@ class BaseConfig:
         self.LOG_FORMAT = _choice("TELEVISIT_LOG_FORMAT", "text", ("text", "json"))
         self.METRICS_TOKEN = _env("TELEVISIT_METRICS_TOKEN")
         self.READY_TIMEOUT_SECONDS = _positive("TELEVISIT_READY_TIMEOUT_SECONDS", 2)
+        # Proxies in front that add X-Forwarded-For/-Proto (nginx of deploy/nginx: 1); 0 trusts no such header,
+        # since a client could otherwise pick its own address (and escape the sign-in throttle).
+        self.PROXY_HOPS = _int("TELEVISIT_PROXY_HOPS", 0)
+        if self.PROXY_HOPS < 0:
+            raise ConfigError(f"TELEVISIT_PROXY_HOPS must be 0 or more, not {self.PROXY_HOPS}")
         self.WTF_CSRF_TIME_LIMIT = None
         self.JSON_SORT_KEYS = False
         self.DEV_OUTBOX = False  # development only (DevConfig)

@@ -30,6 +30,7 @@ def create_app(config: BaseConfig | None = None) -> Flask:
     register_errors(app)
     register_security(app)
     register_cli(app)
+    register_proxy(app)
     return app
 
 
@@ -182,6 +183,16 @@ def register_security(app: Flask) -> None:
     sessions.register(app)  # a session past its idle timeout or lifetime ends before any view runs
     caching.register(app)  # Cache-Control: no-store where patient data may be
     audit.register(app)  # after the header hook: after_request hooks run last-registered first
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind TELEVISIT_PROXY_HOPS proxies (nginx: 1), the client's address and scheme are the ones they add to
+    X-Forwarded-For and X-Forwarded-Proto (sign-in throttling, the audit trail); last, so it wraps Socket.IO's too."""
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_cli(app: Flask) -> None:
