@@ -102,6 +102,8 @@ def test_a_bad_key_set_is_refused_in_plain_words(admin, keys, case):
     assert "The client was not registered" in html and words in html, html[:3000]
     assert 'name="name" type="text" value="Epic production"' in html  # what was typed stays
     assert "No FHIR client is registered yet" in html
+    if case.startswith("private"):
+        assert '"d":' not in html  # a pasted private key is not sent back
 
 
 def test_scopes_and_name_are_required(admin, keys):

@@ -38,8 +38,7 @@ class ClientAssertion(JWTBearerClientAssertion):
     def __call__(self, query_client, request):
         form = request.form
         if not form.get("client_assertion_type") or not form.get("client_assertion"):
-            raise InvalidClientError(description=f"Authenticate with {AUTH_METHOD}: send client_assertion_type "
-                                     f"{self.CLIENT_ASSERTION_TYPE} and a signed client_assertion.")  # fmt: skip
+            raise InvalidClientError(description=f"Send client_assertion_type and client_assertion ({AUTH_METHOD}).")
         if form["client_assertion_type"] != self.CLIENT_ASSERTION_TYPE:
             raise InvalidClientError(description=f"client_assertion_type must be {self.CLIENT_ASSERTION_TYPE}.")
         return super().__call__(query_client, request)

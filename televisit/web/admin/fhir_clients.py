@@ -31,14 +31,22 @@ def _scope_choices() -> list[tuple[str, str]]:
     return [(scope, words(scope)) for scope in REGISTRABLE]
 
 
+def _values(form, trouble) -> dict:
+    """What was typed, to show again; never a pasted private key (it goes back to nobody, not even the page)."""
+    values = form.to_dict() if form is not None else {}
+    if trouble and "private key material" in trouble.fields.get("jwks", ""):
+        values["jwks"] = ""
+    return values
+
+
 def _page(form=None, trouble=None):
     html = render_template(
         "admin/fhir_clients.html",
         clients=clients.list_clients(db.session),
         scope_choices=_scope_choices(),
         token_url=token_url(),
-        discovery_url=url_for("fhir.smart_configuration", _external=False),
-        form=form or {},
+        discovery_url=url_for("fhir.smart_configuration"),
+        form=_values(form, trouble),
         checked=(form.getlist("scopes") if form is not None else []),
         problem=trouble,
     )
