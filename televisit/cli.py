@@ -1,4 +1,4 @@
-"""Operations: seed-demo, users create, serve, jobs (db upgrade comes from Flask-Migrate)."""
+"""Operations: seed-demo, users create, fhir-clients, serve, jobs (db upgrade comes from Flask-Migrate)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     """Attach the commands to `app`."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
+    app.cli.add_command(fhir_clients)
     app.cli.add_command(serve)
     app.cli.add_command(jobs)
 
@@ -58,14 +59,68 @@ def create_user(email: str, password: str, role: str, name: str | None, tz: str)
     try:
         user = create(db.session, email=email, password=password, role=role, name=name, now=clock.now(), timezone=tz)
     except DomainError as exc:
-        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        raise click.ClickException(f"{exc.message} {detail}".strip()) from exc
+        raise _refusal(exc) from exc
     linked = (
         f", patient #{user.patient_id}"
         if user.patient_id
         else (f", clinician #{user.clinician_id}" if user.clinician_id else "")
     )
     click.echo(f"Created {user.role} {user.email} (user #{user.id}{linked})")
+
+
+def _refusal(exc: DomainError) -> click.ClickException:
+    detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+    return click.ClickException(f"{exc.message} {detail}".strip())
+
+
+CLI_CONTEXT = {"user_id": None, "role": "operator", "channel": "cli"}
+
+
+@click.group("fhir-clients")
+def fhir_clients() -> None:
+    """SMART Backend Services clients of the FHIR API (docs/fhir-backend-services.md)."""
+
+
+@fhir_clients.command("add")
+@click.option("--name", required=True, help="e.g. the EHR and its environment")
+@click.option("--jwks-file", required=True, type=click.File("r", encoding="utf-8"), help="its public JWK Set")
+@click.option("--scopes", required=True, help='space-separated, e.g. "system/Slot.read system/Appointment.write"')
+def add_fhir_client(name: str, jwks_file, scopes: str) -> None:
+    """Register a client; prints its client_id (give it to its integration engineer)."""
+    from televisit.services.audit import Context
+    from televisit.services.integrations import clients
+
+    try:
+        client = clients.register(
+            db.session, name=name, jwks=jwks_file.read(), scopes=scopes, ctx=Context(**CLI_CONTEXT), now=clock.now()
+        )
+    except DomainError as exc:
+        raise _refusal(exc) from exc
+    click.echo(client.client_id)
+
+
+@fhir_clients.command("list")
+def list_fhir_clients() -> None:
+    """Every client: client_id, status, name and scopes, one per line."""
+    from televisit.services.integrations import clients
+
+    for c in clients.list_clients(db.session):
+        status = f"revoked {c.revoked_at:%Y-%m-%dT%H:%MZ}" if c.revoked_at else "active"
+        click.echo(f"{c.client_id}\t{status}\t{c.name}\t{c.scopes}")
+
+
+@fhir_clients.command("revoke")
+@click.argument("client_id")
+def revoke_fhir_client(client_id: str) -> None:
+    """Revoke a client: its tokens stop working at once."""
+    from televisit.services.audit import Context
+    from televisit.services.integrations import clients
+
+    try:
+        client = clients.revoke(db.session, client_id, ctx=Context(**CLI_CONTEXT), now=clock.now())
+    except DomainError as exc:
+        raise _refusal(exc) from exc
+    click.echo(f"Revoked {client.name} ({client.client_id})")
 
 
 @click.command("serve")

@@ -176,6 +176,9 @@ NOT_PATIENT_DATA = frozenset(
         "admin.resources_list", "admin.create_resource", "admin.resource", "admin.save_resource_hours",
         "admin.pathways_list", "admin.new_pathway", "admin.create_pathway",
         "admin.boards_list", "admin.new_board", "admin.create_board", "admin.edit_board", "admin.save_board",
+        # FHIR API clients (registering and revoking one stage their own events) and their token endpoint
+        "admin.fhir_clients", "admin.register_fhir_client", "admin.revoke_fhir_client",
+        "fhir.token", "fhir.smart_configuration",
         "board.index",  # each board's sessions ahead and how many places are taken: no patient
         "scheduler.clinicians", "scheduler.availability", "scheduler.save_availability",
         "scheduler.delete_time_off",

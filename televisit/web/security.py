@@ -147,10 +147,13 @@ def _not_limited() -> bool:
 
 
 def throttled(exc: RateLimitExceeded):
-    """429 with Retry-After: JSON on the API, a friendly page elsewhere (the sign-in page for sign-in)."""
+    """429 with Retry-After: JSON on the API, a friendly page elsewhere (the sign-in page for sign-in); a limit
+    that built its own answer (`on_breach`, e.g. the FHIR token endpoint's OAuth JSON) keeps it."""
     retry = str(max(1, int(exc.limit.limit.get_expiry())))  # at most one window: the whole limit has reset by then
     account = exc.limit.scope in ACCOUNT_SCOPES
-    if request.path.startswith("/api/"):
+    if exc.response is not None:
+        resp = exc.response
+    elif request.path.startswith("/api/"):
         message = exc.description if exc.limit.error_message else THROTTLED  # a limit may say what it limits
         body = {"error": {"code": "rate_limited", "message": message, "fields": {}}}
         resp = make_response(jsonify(body), 429)

@@ -262,6 +262,13 @@ for _endpoint in ("boards_list", "new_board", "edit_board"):
     MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
 for _endpoint in ("create_board", "save_board"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+# SMART Backend Services: the token endpoint (the signed assertion is the credential) and discovery are public;
+# registering and revoking clients is the admin's (tests/integration/test_fhir_backend_services.py)
+MATRIX[("fhir.token", "POST")] = PUBLIC
+MATRIX[("fhir.smart_configuration", "GET")] = PUBLIC
+MATRIX[("admin.fhir_clients", "GET")] = ADMIN
+for _endpoint in ("register_fhir_client", "revoke_fhir_client"):
+    MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
 
 # Bodies that pass validation, so a refusal can only come from authorization.
 LATER = "2027-03-08T10:00:00-05:00"
