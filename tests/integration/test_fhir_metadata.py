@@ -20,8 +20,10 @@ PENDING = {
     "Appointment/$hold",
     "Appointment/$book",
     "$bulk-publish",
-    "auth/token",
 }
+# Routes under /fhir that are not FHIR interactions: SMART's discovery document (the statement names its token
+# endpoint; the discovery document is found at its well-known path).
+NOT_INTERACTIONS = {".well-known/smart-configuration"}
 PARAMS = {
     "Location": {"_id", "name"},
     "Practitioner": {"_id", "name"},
@@ -40,6 +42,8 @@ def served(app) -> dict[str, set[str]]:
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/fhir/"):
             path = re.sub(r"<[^>]+>", "{}", rule.rule.removeprefix("/fhir/"))
+            if path in NOT_INTERACTIONS:
+                continue
             found.setdefault(path, set()).update(rule.methods - {"HEAD", "OPTIONS"})
     return found
 
