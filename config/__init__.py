@@ -222,6 +222,17 @@ class BaseConfig:
         self.PROXY_HOPS = _int("TELEVISIT_PROXY_HOPS", 0)
         if self.PROXY_HOPS < 0:
             raise ConfigError(f"TELEVISIT_PROXY_HOPS must be 0 or more, not {self.PROXY_HOPS}")
+        # A standby jobs process tries the jobs lock this often, and the active one checks that it still holds it
+        # (docs/operations.md, "A standby jobs process").
+        self.JOBS_LOCK_POLL_SECONDS = _positive("TELEVISIT_JOBS_LOCK_POLL_SECONDS", 5)
+        # Days kept before the daily purge blanks or deletes them (docs/data-retention.md), rows per transaction.
+        self.RETAIN_MESSAGE_BODIES_DAYS = _positive("TELEVISIT_RETAIN_MESSAGE_BODIES_DAYS", 90)
+        self.RETAIN_WAITING_MESSAGES_DAYS = _positive("TELEVISIT_RETAIN_WAITING_MESSAGES_DAYS", 30)
+        self.RETAIN_TWILIO_RECEIPTS_DAYS = _positive("TELEVISIT_RETAIN_TWILIO_RECEIPTS_DAYS", 730)
+        self.RETAIN_API_TOKENS_DAYS = _positive("TELEVISIT_RETAIN_API_TOKENS_DAYS", 30)
+        self.RETAIN_USER_SESSIONS_DAYS = _positive("TELEVISIT_RETAIN_USER_SESSIONS_DAYS", 30)
+        self.RETAIN_ACCOUNT_TOKENS_DAYS = _positive("TELEVISIT_RETAIN_ACCOUNT_TOKENS_DAYS", 30)
+        self.RETENTION_BATCH = _positive("TELEVISIT_RETENTION_BATCH", 1000)
         self.WTF_CSRF_TIME_LIMIT = None
         self.JSON_SORT_KEYS = False
         self.DEV_OUTBOX = False  # development only (DevConfig)

@@ -128,6 +128,14 @@ def reconcile_outbox(app: Flask) -> dict:
     return reconcile(db.session, senders_for(app), now=clock.now())
 
 
+def purge_retention(app: Flask) -> dict:
+    """Blank old message bodies and delete expired short-lived rows (docs/data-retention.md), in batches."""
+    from televisit.services.retention import Periods, purge
+
+    periods, batch = Periods.from_config(app.config), int(app.config.get("RETENTION_BATCH") or 1000)
+    return purge(db.session, periods, now=clock.now(), batch=batch, stop=stop_event(app).is_set)
+
+
 def offer_freed_slots(app: Flask) -> dict:
     """Offer time freed by cancels and moves to patients waiting for an earlier slot."""
     from televisit.services.messaging.waitlist import process_freed_slots
@@ -168,6 +176,7 @@ def heartbeat(app: Flask) -> dict:
 JOBS: tuple[JobDef, ...] = (
     JobDef("heartbeat", 15, heartbeat, every_from="WAITING_HEARTBEAT_SECONDS"),
     JobDef("reconcile_outbox", 60, reconcile_outbox),
+    JobDef("purge_retention", 24 * 3600, purge_retention),  # daily, and once at each start
     JobDef("offer_freed_slots", 30, offer_freed_slots),
     JobDef("dispatch_outbox", 10, dispatch_outbox),
     JobDef("waiting_room_sweep", 30, waiting_room_sweep),

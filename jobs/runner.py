@@ -5,12 +5,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import threading
 from datetime import datetime, timezone
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from jobs import standby
 from jobs.definitions import JOBS, stop_event
 from televisit import logs, metrics
 
@@ -56,30 +60,70 @@ def run_once(app: Flask):
         yield job.name, _wrap(app, job)()
 
 
-def run_forever(app: Flask) -> None:
-    """Block running the jobs until SIGTERM or Ctrl+C."""
+def run_forever(app: Flask) -> int:
+    """Run the jobs until SIGTERM or Ctrl+C, first waiting as a standby while another process holds the jobs lock.
+
+    Returns the exit status: 0, or `standby.LOST` when the lock was lost (the jobs are stopped at once then)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    scheduler = BlockingScheduler(timezone="UTC")
-    _add_jobs(app, scheduler)
-    stop = stop_event(app)
+    stop, lost = stop_event(app), threading.Event()
+    executor = ThreadPoolExecutor()  # our own, to wait for the jobs in hand before the lock goes
+    scheduler = BlockingScheduler(timezone="UTC", executors={"default": executor})
 
-    def on_sigterm(*_):
+    def halt(*_):
         stop.set()  # a running dispatch hands back the rest of its batch instead of sending it all first
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
-    signal.signal(signal.SIGTERM, on_sigterm)
-    log.info("jobs process started with %d jobs", len(JOBS))
+    signal.signal(signal.SIGTERM, halt)
+    lock = standby.jobs_lock(app)
     try:
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            scheduler.start()
+        if standby.wait_for_lock(app, lock, stop):
+            standby.watch(app, lock, stop, on_lost=lambda: (lost.set(), halt()))
+            _run(app, scheduler, stop)
+    except KeyboardInterrupt:
+        pass
     finally:
         stop.set()  # Ctrl+C too: the job threads finish their current message, then the process exits
+        executor.shutdown(wait=not lost.is_set())  # lost: another process may run them already; do not wait
+        lock.release()
+    return standby.LOST if lost.is_set() else 0
+
+
+def _run(app: Flask, scheduler: BlockingScheduler, stop: threading.Event) -> None:
+    _add_jobs(app, scheduler)
+    # A SIGTERM between taking the lock and the scheduler's start finds it not running: stop it as it starts.
+    scheduler.add_listener(lambda _e: stop.is_set() and scheduler.shutdown(wait=False), EVENT_SCHEDULER_STARTED)
+    log.info("jobs process started with %d jobs", len(JOBS))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+
+
+def run_once_locked(app: Flask, wait: float, say) -> list | None:
+    """`jobs run-once`: run each job once while holding the jobs lock (waiting up to `wait` seconds for it).
+
+    None, without running anything, when another process kept the lock."""
+    lock = standby.jobs_lock(app)
+    if not standby.acquire_within(app, lock, wait, say):
+        say(f"the jobs lock is held by {lock.holder() or 'another process'}: its jobs run there")
+        return None
+    try:
+        return list(run_once(app))
+    finally:
+        lock.release()
 
 
 def start_background(app: Flask) -> BackgroundScheduler:
-    """The embedded default: the same jobs on a background thread of the web process."""
+    """The embedded default: the same jobs on a background thread of the web process, once it holds the jobs lock."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    _add_jobs(app, scheduler)
-    scheduler.start()
+    stop = stop_event(app)
+
+    def lead() -> None:
+        lock = standby.jobs_lock(app)
+        if standby.wait_for_lock(app, lock, stop):
+            _add_jobs(app, scheduler)  # first runs now, not when the process started
+            scheduler.start()
+            standby.watch(app, lock, stop, on_lost=lambda: scheduler.shutdown(wait=False))
+
+    threading.Thread(target=lead, name="jobs-standby", daemon=True).start()
     return scheduler

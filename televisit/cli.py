@@ -1,4 +1,4 @@
-"""Operations: seed-demo, users create, fhir-clients, serve, jobs (db upgrade comes from Flask-Migrate)."""
+"""Operations: seed-demo, users create, fhir-clients, serve, jobs, retention (db upgrade comes from Flask-Migrate)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(fhir_clients)
     app.cli.add_command(serve)
     app.cli.add_command(jobs)
+    app.cli.add_command(retention)
 
 
 @click.command("seed-demo")
@@ -167,16 +168,49 @@ def jobs() -> None:
 
 @jobs.command("run")
 def jobs_run() -> None:
-    """Run the scheduled jobs until stopped (SIGTERM stops cleanly)."""
+    """Run the scheduled jobs until stopped (SIGTERM stops cleanly); a standby while another process holds the lock."""
+    import logging
+
     from jobs.runner import run_forever
 
-    run_forever(current_app._get_current_object())
+    code = run_forever(current_app._get_current_object())
+    if code:  # the lock was lost: leave now, without finishing the jobs in hand (the outbox reconciles them)
+        logging.shutdown()
+        os._exit(code)
 
 
 @jobs.command("run-once")
-def jobs_run_once() -> None:
-    """Run every due job once, then exit."""
-    from jobs.runner import run_once
+@click.option(
+    "--wait", default=60.0, show_default=True, type=click.FloatRange(min=0), help="seconds to wait for the jobs lock"
+)
+def jobs_run_once(wait: float) -> None:
+    """Run every due job once, then exit; refused (exit 1) while another jobs process keeps the jobs lock."""
+    from jobs.runner import run_once_locked
 
-    for name, result in run_once(current_app._get_current_object()):
+    results = run_once_locked(current_app._get_current_object(), wait, lambda line: click.echo(line, err=True))
+    if results is None:
+        raise SystemExit(1)
+    for name, result in results:
         click.echo(f"{name}: {result}")
+
+
+@click.group()
+def retention() -> None:
+    """The retention purge (docs/data-retention.md)."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="only count what would be purged")
+def retention_run(dry_run: bool) -> None:
+    """Blank old message bodies and delete expired short-lived rows now (the jobs process does it daily)."""
+    from televisit.services import retention as r
+
+    periods = r.Periods.from_config(current_app.config)
+    batch = current_app.config["RETENTION_BATCH"]
+    counts = (
+        r.due(db.session, periods, now=clock.now())
+        if dry_run
+        else r.purge(db.session, periods, now=clock.now(), batch=batch)
+    )
+    for line in r.report(counts, periods, dry_run=dry_run):
+        click.echo(line)

@@ -62,12 +62,22 @@ JOB_SUCCESS = Gauge(
     ["name"],  # not `job`: Prometheus gives every series a `job` label of its own (the scrape job)
     multiprocess_mode="max",  # a restarted jobs process does not forget the last success of the one before
 )
+RETENTION_PURGED = Counter(
+    "televisit_retention_purged_rows_total",
+    "Rows the daily retention purge blanked (message bodies) or deleted, by data (api_tokens, user_sessions, ...).",
+    ["data"],
+)
 _FAILURES = {"unconfirmed": "unknown", "retry": "transient", "permanent": "permanent"}
 # Read from the database when /metrics is scraped (televisit/services/operations/scrape.py).
 OUTBOX_DUE = ("televisit_outbox_due_messages", "Outbox messages due now and not yet sent, by channel.")
 OUTBOX_AGE = (
     "televisit_outbox_oldest_due_age_seconds",
     "How long the oldest due message has been waiting to be sent, by channel (0: none waiting).",
+)
+
+JOBS_STANDBY = (
+    "televisit_jobs_standby_processes",
+    "Standby jobs processes waiting for the jobs lock (each beat within the last four heartbeats).",
 )
 
 
@@ -132,12 +142,22 @@ def job_succeeded(name: str, at: float | None = None) -> None:
     JOB_SUCCESS.labels(name).set(time.time() if at is None else at)
 
 
+def retention_purged(data: str, rows: int) -> None:
+    """The retention purge blanked or deleted `rows` rows of `data`."""
+    RETENTION_PURGED.labels(data).inc(rows)
+
+
 def gauge_family(name_help: tuple[str, str], label: str, values: dict[str, float]) -> GaugeMetricFamily:
     """A gauge read at scrape time: one sample per label value."""
     family = GaugeMetricFamily(*name_help, labels=[label])
     for value_of, value in sorted(values.items()):
         family.add_metric([value_of], value)
     return family
+
+
+def single_gauge(name_help: tuple[str, str], value: float) -> GaugeMetricFamily:
+    """A gauge without labels read at scrape time."""
+    return GaugeMetricFamily(*name_help, value=value)
 
 
 class _Scrape:

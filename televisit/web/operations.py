@@ -66,6 +66,15 @@ def metrics_text():
     refusal = _metrics_refusal()
     if refusal is not None:
         return refusal
-    timeout = current_app.config["READY_TIMEOUT_SECONDS"]
-    body = metrics.exposition(lambda: scrape.gauges(_probe_engine(), timeout=timeout, now=clock.now()))
+    cfg = current_app.config
+    stale = stale_after(cfg.get("WAITING_HEARTBEAT_SECONDS", 15))
+    body = metrics.exposition(
+        lambda: scrape.gauges(
+            _probe_engine(),
+            timeout=cfg["READY_TIMEOUT_SECONDS"],
+            now=clock.now(),
+            wall_now=clock.wall_now(),
+            stale=stale,
+        )
+    )
     return Response(body, mimetype=None, content_type=metrics.CONTENT_TYPE)

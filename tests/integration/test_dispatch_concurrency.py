@@ -4,6 +4,8 @@ smtplib to a local aiosmtpd server.
 
 PostgreSQL: the processes claim with SELECT ... FOR UPDATE SKIP LOCKED, so they share the work.
 SQLite: every transaction is BEGIN IMMEDIATE, so the claims serialize; still nothing may go twice.
+Since the jobs lock (docs/operations.md, "A standby jobs process") the two `run-once` take turns: the second
+finds what the first left; the claims still compete between each PostgreSQL process's dispatch threads.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Four answers, each "ok" or what is wrong: the database (reachable within the probe's timeout), the schema
 (at the code's Alembic head), Redis (answers a PING; "not configured" when there is none) and the jobs process
-(its heartbeat is recent). Only the first two make a process unable to serve; a silent jobs process or a Redis
-outage is the same for every web process, so it is reported, never a reason to take them all out of the balancer.
+(its heartbeat is recent; standby jobs processes are named when it is not). Only the first two make a process
+unable to serve; a silent jobs process or a Redis outage is the same for every web process, so it is reported,
+never a reason to take them all out of the balancer.
 """
 
 from __future__ import annotations
@@ -102,11 +103,12 @@ def _schema(conn: Connection, migrations_dir: str) -> str:
 def _jobs(conn: Connection, stale: timedelta, wall_now: datetime) -> str:
     """OK while the jobs process's heartbeat is recent."""
     last = processes.last_beat(conn, processes.JOBS)
-    if last is None:
-        return "silent: no heartbeat from a jobs process yet"
-    if wall_now - last > stale:
-        return f"silent since {last:%Y-%m-%dT%H:%M:%SZ}"
-    return OK
+    if last is not None and wall_now - last <= stale:
+        return OK
+    silent = f"silent since {last:%Y-%m-%dT%H:%M:%SZ}" if last else "silent: no heartbeat from a jobs process yet"
+    standbys = processes.live_names(conn, processes.JOBS_STANDBY, since=wall_now - stale)
+    # A standby beating while no process is active: the lock's holder is alive but not running the jobs.
+    return f"{silent}; standby waiting for the jobs lock: {', '.join(standbys)}" if standbys else silent
 
 
 def _redis(url: str | None, timeout: float) -> str:

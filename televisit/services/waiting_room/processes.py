@@ -8,7 +8,8 @@ good. So every such process writes a heartbeat (`beat`, every `WAITING_HEARTBEAT
 (`clear_dead`), telling the clinics and the lines exactly as if those sockets had disconnected.
 
 The jobs process beats in the same table (named `jobs@host:pid`, holding no sockets), so that every web
-process can tell whether the jobs are alive (`last_beat`, reported by GET /readyz).
+process can tell whether the jobs are alive (`last_beat`, reported by GET /readyz). A standby jobs process, waiting
+for the jobs lock, beats as `jobs-standby@host:pid` (`live_names`: /readyz and /metrics report it).
 """
 
 from __future__ import annotations
@@ -27,15 +28,19 @@ from televisit.services.waiting_room.state import Emit
 
 MISSED_BEATS = 4  # silent this many heartbeats: the process is gone (or cut off from the database)
 JOBS = "jobs@"  # the jobs process beats too (jobs/definitions.py), under this prefix: /readyz reports its silence
+JOBS_STANDBY = "jobs-standby@"  # a jobs process waiting for the jobs lock (jobs/standby.py)
 
 __all__ = [
     "JOBS",
+    "JOBS_STANDBY",
     "MISSED_BEATS",
     "beat",
     "clear_dead",
     "dead_processes",
+    "forget",
     "jobs_process_name",
     "last_beat",
+    "live_names",
     "process_name",
     "stale_after",
     "waiting_here",
@@ -73,9 +78,20 @@ def clear_dead(session: Session, *, now: datetime, wall_now: datetime, stale: ti
     return len(sids), emits
 
 
-def jobs_process_name() -> str:
-    """This jobs process's heartbeat name."""
-    return f"{JOBS}{socket.gethostname()[:40]}:{os.getpid()}"
+def jobs_process_name(prefix: str = JOBS) -> str:
+    """This jobs process's heartbeat name (`JOBS_STANDBY` as `prefix` while it waits for the jobs lock)."""
+    return f"{prefix}{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def forget(session: Session, name: str) -> None:
+    """Remove process `name`'s heartbeat row (a standby that took over or stopped; the caller commits)."""
+    session.execute(delete(WebProcess).where(WebProcess.name == name))
+
+
+def live_names(session, prefix: str, *, since: datetime) -> list[str]:
+    """Names starting with `prefix` of the processes that beat after `since`."""
+    stmt = select(WebProcess.name).where(WebProcess.name.startswith(prefix), WebProcess.seen_at >= since)
+    return sorted(session.execute(stmt).scalars())
 
 
 def last_beat(session, prefix: str) -> datetime | None:
