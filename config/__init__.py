@@ -199,6 +199,8 @@ class BaseConfig:
         self.SESSION_MAX_HOURS = _positive("TELEVISIT_SESSION_MAX_HOURS", 12)
         # Anonymous GET /api/v1/slots per client address (signed-in and bearer callers are not counted).
         self.ANON_SEARCH_LIMIT = _env("TELEVISIT_ANON_SEARCH_LIMIT", "30 per minute")
+        # SMART Scheduling Links' $bulk-publish: the Slot files cover the next this many days (API.md "FHIR R4").
+        self.PUBLISH_DAYS = _positive("TELEVISIT_PUBLISH_DAYS", 28)
         # A patient booking for themself holds at most this many upcoming visits they booked themself.
         self.PATIENT_MAX_UPCOMING = _int("TELEVISIT_PATIENT_MAX_UPCOMING", 6)
         # Request bodies over 1 MiB are refused (413) before they are read: a limit every client relies on.
