@@ -128,3 +128,13 @@ def test_no_auth_is_needed_and_an_unknown_site_is_a_404_outcome(client):
     r = client.get("/fhir/$bulk-publish/Slot-999.ndjson")
     assert r.status_code == 404 and valid(r.get_json())["resourceType"] == "OperationOutcome"
     assert client.get(f"/fhir/$bulk-publish/Slot-{p.cleveland.id}.ndjson").status_code == 200
+
+
+def test_slot_lines_escape_what_a_name_holds(client):
+    p = f.program()
+    p.consult.name = 'Bilan « rapide » {x} "quoted" \\ back'
+    db.session.commit()
+    lines = ndjson(client, f"/fhir/$bulk-publish/Slot-{p.cleveland.id}.ndjson")
+    assert len(lines) == 4 * 6 and {s["serviceType"][0]["text"] for s in lines} == {p.consult.name}
+    raw = client.get(f"/fhir/$bulk-publish/Slot-{p.cleveland.id}.ndjson").get_data(as_text=True).splitlines()[0]
+    assert raw == json.dumps(lines[0], separators=(",", ":"), ensure_ascii=False)  # compact JSON, as fhir+json is

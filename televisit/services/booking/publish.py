@@ -2,9 +2,9 @@
 at one site) or per visit type, within a time window, of the same engine as `GET /api/v1/slots` (`search`)
 and the booking check (`check_slot`) (DESIGN rule 5); and the directory rows the bulk files list.
 
-Read-only. A bulk Slot file is computed one local week of one site at a time (`site_weeks`), each week in
-its own short read, so a long download holds neither the whole file in memory nor a database connection
-while the client reads.
+Read-only. A bulk Slot file is computed two local weeks of one site at a time (`site_slots`), each in its
+own short read, so a long download holds neither the whole file in memory nor a database connection while
+the client reads.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from televisit.services.booking.check import SlotRequest, check_slot
 from televisit.services.booking.search import SlotQuery, search
 from televisit.services.booking.snapshot import Snapshot
 
+READ_DAYS = 14  # a bulk Slot file is read this many local days at a time (memory: one such piece)
 TICK = timedelta(microseconds=1)  # an instant bound's exclusive edge (`gt`, `le`) is one tick beyond it
 Span = Callable[[ZoneInfo], tuple[datetime, datetime]]  # a site's zone -> the window [lo, hi) there
 
@@ -121,23 +122,23 @@ def still_free(
         return None
 
 
-def site_weeks(session: Session, location_id: int, lo: datetime, hi: datetime, *, now, snap) -> Iterator[list[Slot]]:
-    """Every free slot at one site starting in [lo, hi), a local week at a time, each week in `order`.
+def site_slots(session: Session, location_id: int, lo: datetime, hi: datetime, *, now, snap) -> Iterator[list[Slot]]:
+    """Every free slot at one site starting in [lo, hi), READ_DAYS local days at a time, each piece in `order`.
 
-    Each week is one search per visit type offered there, then the read ends (no connection is held while
-    the caller sends the week)."""
+    Each piece is one search per visit type offered there (the engine loads busy time two weeks at a time
+    too), then the read ends: no connection is held while the caller sends the piece."""
     zone = get_zone(snap.zones[location_id])
     visit_types = sorted({vid for cid in snap.clinicians for vid in offered(snap, cid, location_id)})
     first, end = local_date(lo, zone), local_date(hi - TICK, zone)
     while first <= end:
-        last = min(first + timedelta(days=6), end)
-        week = []
+        last = min(first + timedelta(days=READ_DAYS - 1), end)
+        piece = []
         for vid in visit_types:
             q = SlotQuery(vid, first, last, zone, location_id)
-            week.extend(s for s in search(session, q, now=now, snap=snap) if lo <= s.start < hi)
+            piece.extend(s for s in search(session, q, now=now, snap=snap) if lo <= s.start < hi)
         session.rollback()  # end the read transaction: the connection goes back to the pool
-        week.sort(key=order)
-        yield week
+        piece.sort(key=order)
+        yield piece
         first = last + timedelta(days=1)
 
 
@@ -152,14 +153,16 @@ class ScheduleRow:
     services: tuple[tuple[int, str], ...]
 
 
-def visit_type_names(session: Session) -> dict[int, str]:
-    """Every visit type's name, by id."""
-    return dict(session.execute(select(VisitType.id, VisitType.name)).all())
+def visit_type_names(session: Session, snap: Snapshot) -> dict[int, str]:
+    """Every visit type's name, by id (read once per catalog state: a rename changes the stamp)."""
+    return snap.remember(
+        ("visit_type_names",), lambda: dict(session.execute(select(VisitType.id, VisitType.name)).all())
+    )
 
 
 def schedules(session: Session, snap: Snapshot) -> list[ScheduleRow]:
     """Every Schedule that offers something (a clinician with rules at a site), by clinician then site."""
-    names = visit_type_names(session)
+    names = visit_type_names(session, snap)
     people = dict(session.execute(select(Clinician.id, Clinician.name)).all())
     sites = dict(session.execute(select(Location.id, Location.name)).all())
     rows = []

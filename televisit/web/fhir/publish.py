@@ -7,10 +7,11 @@ something) and one Slot file per site (`Slot-<site>.ndjson`, free slots starting
 spec's example manifest does) so a client can skip regions it does not serve. The spec leaves the split to
 the publisher; per site keeps each file one zone and one catalog of hours.
 
-Every file is a generator response (`stream_with_context`): the Slot file is computed one local week of
-its site at a time (`services.booking.publish.site_weeks`, each week its own short read), so memory stays
-that of one site-week whatever the horizon. Slot lines are the same dicts as `GET /fhir/Slot` (see
-`slots.SlotBuilder`: templates, not a pydantic model per slot, for speed); tests validate every line.
+Every file is a generator response (`stream_with_context`): the Slot file is computed 14 local days of its
+site at a time (`services.booking.publish.site_slots`, each its own short read), so memory stays that of
+one such piece's slots whatever the horizon, sent BATCH lines at a time. Slot lines are the resources
+of `GET /fhir/Slot`, as text from per-template JSON (`slot_resource.SlotBuilder.line`: neither a pydantic model nor
+a `json.dumps` per slot, which would cost more than the engine); tests validate every line.
 
 `_since` (an instant with its offset; anything else is a 422) is accepted and answered with the full data
 set, as the spec lets a server do ("clients should be prepared to retrieve a full data set"). Honestly
@@ -38,11 +39,12 @@ from televisit.web.fhir.blueprint import bp
 from televisit.web.fhir.build import location_resource, schedule_resource
 from televisit.web.fhir.bundle import base_url
 from televisit.web.fhir.responses import FHIR_NDJSON, as_dict
-from televisit.web.fhir.slots import builder
+from televisit.web.fhir.slot_resource import builder
 
 MAX_AGE = 300  # seconds a client or cache may keep the manifest and files (clients poll every 1-5 minutes)
 CACHE = {"Cache-Control": f"public, max-age={MAX_AGE}"}
 FILES = "/$bulk-publish"
+BATCH = 256  # Slot lines per piece of a streamed file (about 200 KB)
 
 
 def _line(resource) -> str:
@@ -106,5 +108,12 @@ def slot_file(location_id: int):
         raise NotFound(f"No Slot file for site {location_id}.")
     build = builder(snap)
     horizon = now + timedelta(days=current_app.config["PUBLISH_DAYS"])
-    weeks = publish.site_weeks(db.session, location_id, now, horizon, now=now, snap=snap)
-    return _ndjson("".join(_line(build(s)) for s in week) for week in weeks)
+    pieces = publish.site_slots(db.session, location_id, now, horizon, now=now, snap=snap)
+    return _ndjson(_batches(pieces, build.line))
+
+
+def _batches(pieces, line):
+    """The lines of each piece's slots, BATCH at a time (a server holds one while it makes the next)."""
+    for piece in pieces:
+        for i in range(0, len(piece), BATCH):
+            yield "".join(map(line, piece[i : i + BATCH]))

@@ -24,9 +24,7 @@ No patient region: a video slot is listed whatever licence the patient needs (as
 (`check_slot`, for a patient where the clinician is licensed); 404 once it is taken or gone, or for an id
 that is not one of ours. The id names the slot (`ids.SlotKey`), so it is the same in every search.
 
-Slots are plain dicts from per-visit-type and per-clinician templates (`SlotBuilder`): the bulk files build
-tens of thousands, and a pydantic model each would cost more than the engine. Tests validate every Slot
-they see against the R4 models.
+Slots are built by `slot_resource.SlotBuilder` (plain dicts from templates; see there why).
 """
 
 from __future__ import annotations
@@ -34,98 +32,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import quote, urlencode
 
-from flask import current_app, request, url_for
+from flask import request
 
 from televisit import clock
-from televisit.domain.availability import Slot
-from televisit.domain.care import NEEDS, CareQuery
 from televisit.domain.errors import Invalid, NotFound
-from televisit.domain.timezones import get_zone, parse_instant, render, wall_to_instant
+from televisit.domain.timezones import get_zone, parse_instant, wall_to_instant
 from televisit.extensions import db
 from televisit.services.booking import publish
 from televisit.web.fhir import codes
 from televisit.web.fhir.auth import READ, allowed
 from televisit.web.fhir.blueprint import bp
 from televisit.web.fhir.bundle import page_of, searchset
-from televisit.web.fhir.ids import SlotKey, schedule_id, schedule_key, slot_key
+from televisit.web.fhir.ids import schedule_key, slot_key
 from televisit.web.fhir.responses import fhir_json
+from televisit.web.fhir.slot_resource import builder
 
 DEFAULT_DAYS, MAX_WINDOW = 7, timedelta(days=31, hours=1)  # the hour: 31 local days across a DST change
 MAX_SCHEDULES = 10
 STATUSES = ("free", "busy", "busy-unavailable", "busy-tentative", "entered-in-error")
 _START = re.compile(r"^(ge|gt|le|lt|eq)?([0-9]{4}-[0-9]{2}-[0-9]{2})(T.+)?$")
-NEED_BY_VISIT = {need.visit_type_name: need for need in NEEDS}
 NO_MATCH = -1  # a service-type of another code system: matches none of our visit types
-
-
-# --- the Slot resource ---------------------------------------------------------------------------
-
-
-class SlotBuilder:
-    """Slot resources (dicts) for one request: what every slot of a visit type, mode, clinician and site
-    shares is built once; a slot adds its id, times and deep link."""
-
-    def __init__(self, names: dict[int, str], zones: dict[int, str]):
-        cfg = current_app.config
-        self.names, self.phone, public = names, cfg["CARE_TEAM_PHONE"], cfg["PUBLIC_URL"].rstrip("/")
-        self.zones = {loc: get_zone(name) for loc, name in zones.items()}
-        self.confirm, self.find = public + url_for("care.confirm"), public + url_for("care.search")
-        self._shared: dict[tuple, dict] = {}
-
-    def __call__(self, s: Slot) -> dict:
-        """The Slot resource of a free slot."""
-        shared, zone = self._template(s), self.zones[s.location_id]
-        start = render(s.start, zone)
-        link = shared["link"] + quote(start, safe="") if shared["pick"] else shared["link"]
-        return {
-            "resourceType": "Slot",
-            "id": SlotKey(s.clinician_id, s.location_id, s.visit_type_id, s.mode, s.start).id(),
-            "extension": [{"url": codes.BOOKING_DEEP_LINK, "valueUrl": link}, shared["phone"]],
-            "serviceType": shared["serviceType"],
-            "appointmentType": shared["appointmentType"],
-            "schedule": shared["schedule"],
-            "status": "free",
-            "start": start,
-            "end": render(s.end, zone),
-        }
-
-    def _template(self, s: Slot) -> dict:
-        key = (s.visit_type_id, s.mode, s.clinician_id, s.location_id)
-        found = self._shared.get(key)
-        if found is None:
-            name = self.names.get(s.visit_type_id, str(s.visit_type_id))
-            link, pick = self._link(name, s)
-            found = self._shared[key] = {
-                "serviceType": [codes.service_type(s.visit_type_id, name)],
-                "appointmentType": visit_mode(s.mode),
-                "schedule": {"reference": f"Schedule/{schedule_id(s.clinician_id, s.location_id)}"},
-                "phone": {"url": codes.BOOKING_PHONE, "valueString": self.phone},
-                "link": link,
-                "pick": pick,
-            }
-        return found
-
-    def _link(self, visit_name: str, s: Slot) -> tuple[str, bool]:
-        """The find-care confirmation of this slot (its start appended), for a visit type patients book
-        online; else the find-care page at that site and clinician (they book the rest by phone)."""
-        need = NEED_BY_VISIT.get(visit_name)
-        if need is None:
-            return f"{self.find}?{urlencode({'mode': s.mode, 'site': s.location_id, 'seen_by': s.clinician_id})}", False
-        params = CareQuery(need, s.mode, s.location_id).params() | {"clinician": s.clinician_id}
-        return f"{self.confirm}?{urlencode(params | {'location': s.location_id})}&start=", True
-
-
-def visit_mode(mode: str) -> dict:
-    """Video visit or in person, as the Slot's `appointmentType` (a coding of ours: R4 has no virtual flag)."""
-    text = codes.MODE_TEXT[mode]
-    return {"coding": [{"system": codes.system(codes.MODE_SYSTEM_PATH), "code": mode, "display": text}], "text": text}
-
-
-def builder(snap) -> SlotBuilder:
-    """A SlotBuilder for this request, over the catalog `snap`."""
-    return SlotBuilder(publish.visit_type_names(db.session), snap.zones)
 
 
 # --- search parameters -----------------------------------------------------------------------------
