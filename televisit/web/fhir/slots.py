@@ -168,7 +168,7 @@ def search_slots():
     found = publish.find(db.session, targets(snap), span, want=page.end + 1, now=now, snap=snap)
     build = builder(snap)
     shown = [build(s) for s in found[page.offset : page.end]]
-    return fhir_json(searchset(shown, page, more=len(found) > page.end))
+    return fhir_json(searchset(shown, page, more=page.count > 0 and len(found) > page.end))  # _count=0: no loop
 
 
 @bp.get("/Slot/<slot_id>")
