@@ -201,6 +201,8 @@ class BaseConfig:
         self.ANON_SEARCH_LIMIT = _env("TELEVISIT_ANON_SEARCH_LIMIT", "30 per minute")
         # POST /fhir/auth/token per client address (a SMART client needs one token per five minutes).
         self.FHIR_TOKEN_RATE_LIMIT = _env("TELEVISIT_FHIR_TOKEN_RATE_LIMIT", "30 per minute")
+        # SMART Scheduling Links' $bulk-publish: the Slot files cover the next this many days (API.md "FHIR R4").
+        self.PUBLISH_DAYS = _positive("TELEVISIT_PUBLISH_DAYS", 28)
         # A patient booking for themself holds at most this many upcoming visits they booked themself.
         self.PATIENT_MAX_UPCOMING = _int("TELEVISIT_PATIENT_MAX_UPCOMING", 6)
         # Request bodies over 1 MiB are refused (413) before they are read: a limit every client relies on.

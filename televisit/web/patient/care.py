@@ -90,7 +90,8 @@ def search():
 @signed_in
 def confirm():
     patient = me()
-    q, _ = parse_care(request.args, None)
+    # A link from outside (a SMART Scheduling Links deep link) names no region: a video visit from home.
+    q, _ = parse_care(request.args, default_choice(patient.region))
     pick = parse_pick(request.args)
     if q is None or pick is None:
         return redirect(url_for("care.search", **request.args.to_dict()))
