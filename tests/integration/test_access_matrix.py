@@ -254,6 +254,15 @@ for _endpoint in ("boards_list", "new_board", "edit_board"):
     MATRIX[(f"admin.{_endpoint}", "GET")] = ADMIN
 for _endpoint in ("create_board", "save_board"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+# the FHIR facade's appointments (bearer tokens, as the JSON API): the same visibility as /api/v1
+MATRIX |= {
+    ("fhir.read_appointment", "GET"): VISIT,
+    ("fhir.search_appointments", "GET"): SIGNED_IN,  # each sees only their own, as GET /api/v1/appointments
+    ("fhir.find_appointments", "GET"): SIGNED_IN,
+    ("fhir.find_appointments", "POST"): SIGNED_IN,
+    ("fhir.hold_appointment", "POST"): PATIENTS | DESK,  # a patient for themself only
+    ("fhir.book_appointment", "POST"): PATIENTS | DESK,
+}
 
 # Bodies that pass validation, so a refusal can only come from authorization.
 LATER = "2027-03-08T10:00:00-05:00"
@@ -321,7 +330,7 @@ def _call(app, w, rule, method: str, who: str, *, forged: bool = False, environ:
     path = rule.build(w.url_values(rule, forged=forged), append_unknown=False)[1] + QUERIES.get(rule.endpoint, "")
     db.session.commit()  # no transaction left open in the test (SQLite's write lock)
     with app.app_context():  # a fresh `g` per request, as in production
-        if rule.rule.startswith("/api/"):
+        if rule.rule.startswith(("/api/", "/fhir/")):
             body = BODIES.get(rule.endpoint, {}) if method != "GET" else None
             headers = w.tokens.get(who, {})
             return app.test_client().open(path, method=method, headers=headers, json=body, environ_base=environ or {})
