@@ -230,6 +230,21 @@ def test_a_hold_does_not_count_against_the_patient_s_cap_but_the_booking_does(ap
     assert "upcoming visits that you booked yourself" in refused["issue"][0]["diagnostics"]
 
 
+def test_a_patient_holds_at_most_three_times_at_once(client, p):
+    mine = token(client, "other@example.org")
+    for hhmm in ("09:00", "10:00", "11:00"):
+        hold(client, mine, proposed_id(p, hhmm))
+    monday_after = proposed_id(p, "08:00", day="20270315")  # 13:00 UTC: 09:00 EDT (the helper counts in EST)
+    refused = hold(client, mine, monday_after, status=409)
+    assert "holding 3 times already" in refused["issue"][0]["diagnostics"]
+    hold(
+        client,
+        token(client, "sched@example.org"),
+        monday_after,
+        ("patient-reference", f"Patient/{p.users['other'].patient_id}"),  # staff are not limited
+    )
+
+
 def test_a_hold_is_never_checked_in_nor_reminded(app, client, p):
     from televisit.extensions import socketio
 

@@ -52,7 +52,7 @@ def world(request):
                 "patients": [x.id for x in made],
             }
             db.session.close()  # hold no transaction (SQLite's write lock) while the server works
-            server = LiveServer(url, now=NOW).start()
+            server = LiveServer(url, now=NOW).start(timeout=120)  # a loaded machine starts it slowly
             try:
                 ids["desk"] = {"Authorization": f"Bearer {server.token('sched@example.org', f.PASSWORD)}"}
                 yield server, app, ids

@@ -13,15 +13,7 @@ from televisit import clock
 from televisit.extensions import db
 from televisit.models import AuditEvent
 from tests import factories as f
-from tests.support.fhir_booking import (
-    book,
-    find,
-    hold,
-    outbox_of,
-    proposals,
-    proposed_id,
-    system_tokens,
-)
+from tests.support.fhir_booking import book, find, hold, outbox_of, parameters, proposals, proposed_id, system_tokens
 from tests.support.fhir_world import entries, fhir, next_link, token
 
 VISIT_TYPES = "http://televisit.test/fhir/CodeSystem/visit-type"
@@ -329,155 +321,37 @@ def test_who_may_find_hold_and_book(client, p, monkeypatch):
     )
 
 
-@pytest.mark.parametrize(
-    ("path", "body", "status", "field"),
-    [
-        (
-            "$find",
-            {"resourceType": "Parameters", "parameter": [{"name": "end", "valueDateTime": "2027-03-08"}]},
-            422,
-            "start",
-        ),
-        (
-            "$find",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {"name": "start", "valueString": "2027-03-08T09:00:00"},
-                    {"name": "end", "valueDateTime": "2027-03-09"},
-                ],
-            },
-            422,
-            "start",
-        ),
-        (
-            "$find",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {"name": "start", "valueDateTime": "2027-03-08"},
-                    {"name": "end", "valueDateTime": "2027-06-08"},
-                ],
-            },
-            422,
-            "end",
-        ),
-        (
-            "$find",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {"name": "start", "valueDateTime": "2027-03-09"},
-                    {"name": "end", "valueDateTime": "2027-03-08"},
-                ],
-            },
-            422,
-            "end",
-        ),
-        (
-            "$find",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {"name": "start", "valueDateTime": "2027-03-08"},
-                    {"name": "end", "valueDateTime": "2027-03-08"},
-                    {"name": "practitioner", "valueReference": {"reference": "Location/1"}},
-                ],
-            },
-            422,
-            "practitioner",
-        ),
-        (
-            "$find",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {"name": "start", "valueDateTime": "2027-03-08"},
-                    {"name": "end", "valueDateTime": "2027-03-08"},
-                    {"name": "patient-reference", "valueReference": {"reference": "Patient/999999"}},
-                ],
-            },
-            422,
-            "patient-reference",
-        ),
-        ("$find", {"resourceType": "Appointment"}, 400, None),
-        ("$find", {"resourceType": "Parameters", "parameter": [{"name": "start"}]}, 422, "start"),
-        ("$find", {"resourceType": "Parameters", "parameter": "many"}, 422, "parameter"),
-        ("$hold", {"resourceType": "Parameters"}, 422, "appointment-reference"),
-        (
-            "$hold",
-            {
-                "resourceType": "Parameters",
-                "parameter": [{"name": "appointment-reference", "valueReference": {"reference": "Appointment/12"}}],
-            },
-            422,
-            "appointment-reference",
-        ),
-        (
-            "$hold",
-            {
-                "resourceType": "Parameters",
-                "parameter": [{"name": "appointment-reference", "valueReference": {"reference": "Appointment/p.1.2"}}],
-            },
-            404,
-            None,
-        ),
-        (
-            "$hold",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {
-                        "name": "appointment-reference",
-                        "valueReference": {"reference": "https://elsewhere.example/fhir/Appointment/p.1"},
-                    }
-                ],
-            },
-            422,
-            "appointment-reference",
-        ),
-        ("$book", {"resourceType": "Parameters"}, 422, "appointment-reference"),
-        (
-            "$book",
-            {
-                "resourceType": "Parameters",
-                "parameter": [{"name": "appointment-reference", "valueReference": {"reference": "Appointment/abc"}}],
-            },
-            404,
-            None,
-        ),
-        (
-            "$book",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {
-                        "name": "appointment-resource",
-                        "resource": {
-                            "resourceType": "Appointment",
-                            "id": "1",
-                            "status": "booked",
-                            "participant": [{"actor": {"reference": "Patient/1"}, "status": "accepted"}],
-                        },
-                    }
-                ],
-            },
-            422,
-            "appointment-resource.status",
-        ),
-        (
-            "$book",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    {"name": "appointment-resource", "resource": {"resourceType": "Appointment", "status": "pending"}}
-                ],
-            },
-            422,
-            "parameter",
-        ),
-    ],
-)
+MONDAY = (("start", "2027-03-08"), ("end", "2027-03-08"))
+NONE = {"resourceType": "Parameters"}
+BOOKED = {"resourceType": "Appointment", "id": "1", "status": "booked"}
+BOOKED["participant"] = [{"actor": {"reference": "Patient/1"}, "status": "accepted"}]
+BAD_INPUT = [
+    ("$find", parameters(("end", "2027-03-08")), 422, "start"),
+    ("$find", parameters(("start", {"valueString": "2027-03-08T09:00:00"}), ("end", "2027-03-09")), 422, "start"),
+    ("$find", parameters(("start", "2027-03-08"), ("end", "2027-06-08")), 422, "end"),
+    ("$find", parameters(("start", "2027-03-09"), ("end", "2027-03-08")), 422, "end"),
+    ("$find", parameters(*MONDAY, ("practitioner", "Location/1")), 422, "practitioner"),
+    ("$find", parameters(*MONDAY, ("patient-reference", "Patient/999999")), 422, "patient-reference"),
+    ("$find", {"resourceType": "Appointment"}, 400, None),
+    ("$find", {"resourceType": "Parameters", "parameter": [{"name": "start"}]}, 422, "start"),
+    ("$find", {"resourceType": "Parameters", "parameter": "many"}, 422, "parameter"),
+    ("$hold", NONE, 422, "appointment-reference"),
+    ("$hold", parameters(("appointment-reference", "Appointment/12")), 422, "appointment-reference"),
+    ("$hold", parameters(("appointment-reference", "Appointment/p.1.2")), 404, None),
+    (
+        "$hold",
+        parameters(("appointment-reference", "https://x.example/fhir/Appointment/p.1")),
+        422,
+        "appointment-reference",
+    ),
+    ("$book", NONE, 422, "appointment-reference"),
+    ("$book", parameters(("appointment-reference", "Appointment/abc")), 404, None),
+    ("$book", parameters(("appointment-resource", {"resource": BOOKED})), 422, "appointment-resource.status"),
+    ("$book", parameters(("appointment-resource", {"resource": {"resourceType": "Appointment"}})), 422, "parameter"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "status", "field"), BAD_INPUT)
 def test_bad_input_is_a_4xx_operation_outcome_naming_the_parameter(client, p, desk, path, body, status, field):
     outcome = fhir(client, "POST", f"/Appointment/{path}", status, headers=desk, json=body)
     if field:

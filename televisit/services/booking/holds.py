@@ -7,7 +7,9 @@ Policy (docs/fhir-holds.md):
   same patient cap, the same INSERT) but planning no message. Its reservations hold time (migration 0013), so
   the database refuses any overlapping booking or hold (409) and the slot search no longer offers that time.
 - A hold is no visit: it is never reminded, never checked in, and not counted among the patient's upcoming
-  visits; staff see it as "held until <time>" wherever busy time is shown.
+  visits (its booking is); staff see it as "held until <time>" wherever busy time is shown. A patient holds
+  at most MAX_OWN_HOLDS times at once (else anyone could keep a clinic's day from everyone, ten minutes at a
+  time).
 - Booking a hold (`confirm`) turns the same row `booked` (its reservations stay; `hold_expires_at` is cleared)
   and plans its messages exactly as a booking does.
 - Expired holds are released by the jobs' sweep every minute (`expire`: status `cancelled`, reason "hold
@@ -24,11 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from televisit.domain import appointments as st
-from televisit.domain.errors import Conflict, SlotUnavailable
+from televisit.domain.errors import BookingLimit, Conflict, SlotUnavailable
 from televisit.domain.roles import PATIENT, Actor
 from televisit.models import Appointment
 from televisit.services import audit, outbox
@@ -37,6 +39,7 @@ from televisit.services.booking import cap, rows
 from televisit.services.booking.check import SlotRequest, checked_slot
 
 DEFAULT_MINUTES = 10
+MAX_OWN_HOLDS = 3
 HOLD_EXPIRED, HOLD_RELEASED = "hold expired", "hold released"
 EXPIRED_TAKEN = "Your hold on this time expired and the time has since been taken. Please choose another time."
 SWEEP = audit.Context(user_id=None, role="system", channel="job")  # the expiry is the system's doing
@@ -44,11 +47,15 @@ _TABLE = Appointment.__table__
 
 
 def expire(session: Session, *, now: datetime) -> int:
-    """Release every hold whose time is up, with an audit event each, and commit; returns how many."""
+    """Release every hold whose time is up, with an audit event each, and commit; returns how many.
+
+    Rows another transaction holds (a sweep running at the same time, a hold being booked) are skipped, not
+    waited for (PostgreSQL's SKIP LOCKED; SQLite runs one writer at a time): no two sweeps deadlock."""
     a = _TABLE.c
+    due = select(a.id).where(a.status == st.PENDING, a.hold_expires_at <= now).with_for_update(skip_locked=True)
     stmt = (
         update(_TABLE)
-        .where(a.status == st.PENDING, a.hold_expires_at <= now)
+        .where(a.id.in_(due.scalar_subquery()), a.status == st.PENDING)
         .values(status=st.CANCELLED, cancel_reason=HOLD_EXPIRED, updated_at=now)
         .returning(a.id, a.patient_id)
     )
@@ -72,10 +79,22 @@ def hold(
 ) -> Appointment:
     """Hold `req`'s slot for `minutes` (a pending appointment): the booking's own check and refusals."""
     expire(session, now=now)
+    if actor.role == PATIENT:
+        _limit_own_holds(session, actor.patient_id)
     until = now + timedelta(minutes=minutes)
     return booking.book(
         session, req, actor=actor, now=now, before_commit=before_commit, max_upcoming=max_upcoming, hold_until=until
     )
+
+
+def _limit_own_holds(session: Session, patient_id: int) -> None:
+    """BookingLimit when the patient holds MAX_OWN_HOLDS times already (after the sweep: all of them live)."""
+    a = _TABLE.c
+    live = session.scalar(select(func.count()).where(a.patient_id == patient_id, a.status == st.PENDING))
+    if live >= MAX_OWN_HOLDS:
+        raise BookingLimit(
+            f"You are holding {live} times already, the most at once. Book one of them, or let one go, first."
+        )
 
 
 def book(
