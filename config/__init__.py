@@ -205,6 +205,8 @@ class BaseConfig:
         self.PUBLISH_DAYS = _positive("TELEVISIT_PUBLISH_DAYS", 28)
         # A patient booking for themself holds at most this many upcoming visits they booked themself.
         self.PATIENT_MAX_UPCOMING = _int("TELEVISIT_PATIENT_MAX_UPCOMING", 6)
+        # A FHIR `$hold` keeps its time this many minutes; then the jobs' sweep releases it (docs/fhir-holds.md).
+        self.HOLD_MINUTES = _positive("TELEVISIT_HOLD_MINUTES", 10)
         # Request bodies over 1 MiB are refused (413) before they are read: a limit every client relies on.
         self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {}

@@ -164,6 +164,14 @@ def waiting_room_sweep(app: Flask) -> dict:
     return counts | ({"dead_sockets": cleared} if cleared else {})
 
 
+def expire_holds(app: Flask) -> dict:
+    """Release FHIR holds whose time is up (status cancelled, "hold expired"): their time is free again."""
+    from televisit.services.booking.holds import expire
+
+    released = expire(db.session, now=clock.now())
+    return {"expired": released} if released else {}
+
+
 def heartbeat(app: Flask) -> dict:
     """Say that this jobs process is alive, as often as web processes do (GET /readyz reports its silence)."""
     from televisit.services.waiting_room.processes import beat, jobs_process_name
@@ -180,4 +188,5 @@ JOBS: tuple[JobDef, ...] = (
     JobDef("offer_freed_slots", 30, offer_freed_slots),
     JobDef("dispatch_outbox", 10, dispatch_outbox),
     JobDef("waiting_room_sweep", 30, waiting_room_sweep),
+    JobDef("expire_holds", 60, expire_holds),
 )

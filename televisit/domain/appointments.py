@@ -6,20 +6,32 @@ from datetime import datetime, timedelta
 
 from televisit.domain.errors import Conflict
 
-BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, CANCELLED, NO_SHOW = (
+BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, CANCELLED, NO_SHOW, PENDING = (
     "booked",
     "checked_in",
     "in_visit",
     "completed",
     "cancelled",
     "no_show",
+    "pending",  # a hold (FHIR `$hold`): keeps its time until `hold_expires_at`, then released; never a visit yet
 )
-STATUSES = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, CANCELLED, NO_SHOW)
-# Statuses whose time the clinician cannot give to anyone else (the DB constraint uses the same set).
-HOLDS_TIME = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED)
+STATUSES = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, CANCELLED, NO_SHOW, PENDING)
+# Statuses whose time the clinician cannot give to anyone else (the DB constraint uses the same set, a hold's
+# too since migration 0013: it keeps its time from every search and booking).
+HOLDS_TIME = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED, PENDING)
+# Visits that take or took place: a hold is none yet (no calendar entry, no reminder, no waiting room).
+VISITS = (BOOKED, CHECKED_IN, IN_VISIT, COMPLETED)
 CHANGEABLE = (BOOKED,)
 # Visits that are still to happen or under way: new time off over them must say what becomes of them.
 ACTIVE = (BOOKED, CHECKED_IN, IN_VISIT)
+
+
+def status_words(status: str, held_until: str | None = None) -> str:
+    """A status as staff read it ("checked in"); a hold reads "held until 10:05" (`held_until`: its expiry on
+    the view's clock)."""
+    if status == PENDING:
+        return f"held until {held_until}" if held_until else "held"
+    return status.replace("_", " ")
 
 
 def can_change(status: str) -> bool:

@@ -14,6 +14,7 @@ from televisit.domain.errors import Busy, Cancelled, Closed, Conflict, NotChecke
 from televisit.domain.licensure import covers, is_region
 from televisit.domain.timezones import local_date
 
+NOT_BOOKED = "This time is only held, not booked yet: there is no waiting room until it is booked."
 OPENS_BEFORE = timedelta(minutes=30)
 STARTS_SOON = timedelta(minutes=5)
 MAX_LATE_MINUTES = 240
@@ -68,6 +69,8 @@ def require_waitable(mode: str, status: str) -> None:
     """Only a virtual visit that is booked or already waiting can use the waiting room."""
     if status == st.CANCELLED:
         raise Cancelled("This appointment was cancelled.")
+    if status == st.PENDING:
+        raise Closed(NOT_BOOKED)
     if mode != "virtual":
         raise NotVirtual("This is an in-person visit; please check in at the front desk.")
     if status in (st.COMPLETED, st.NO_SHOW):

@@ -34,4 +34,4 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(255), nullable=True)
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    channel: Mapped[str] = mapped_column(String(16))  # api, page, link, feed, socket
+    channel: Mapped[str] = mapped_column(String(16))  # api, page, link, feed, socket, fhir, job

@@ -154,6 +154,12 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "links.join": ("appointment.waiting_room", "appointment", None),
     "links.offer": ("appointment.offer", "appointment", None),
     "calendar_feed.feed": ("appointment.feed", "calendar_feed", None),
+    # the FHIR facade's appointments (a `$find` may name the patient it searches for)
+    "fhir.read_appointment": ("appointment.read", "appointment", "appointment_id"),
+    "fhir.search_appointments": ("appointment.list", "appointment", None),
+    "fhir.find_appointments": ("appointment.find", "appointment", None),
+    "fhir.hold_appointment": ("appointment.hold", "appointment", None),
+    "fhir.book_appointment": ("appointment.create", "appointment", None),  # a cancellation stages its own
 }
 
 # Routes that read or change no patient data (catalog, sign-in, static files, webhooks, dev-only pages).
@@ -208,7 +214,7 @@ _ACK_STATUS = {"unauthorized": 401, "forbidden": 403, "not_found": 404, "invalid
 
 
 def _channel(path: str) -> str:
-    for prefix, name in (("/api/", "api"), ("/l/", "link"), ("/calendar/", "feed")):
+    for prefix, name in (("/api/", "api"), ("/l/", "link"), ("/calendar/", "feed"), ("/fhir/", "fhir")):
         if path.startswith(prefix):
             return name
     return "page"
@@ -251,16 +257,17 @@ def _object(endpoint: str, arg: str | None, resp) -> tuple[int | None, int | Non
     return None, None
 
 
-def staged(outcome: int):
+def staged(outcome: int, action: str | None = None):
     """A `before_commit` hook for a service: it writes this request's event inside the change's own
     transaction (one commit, not two), for the object the change made; `after_request` then adds nothing.
+    `action`: what was done, when the route does more than one thing (else the route's).
 
     Should the change roll back, so does the event, and `after_request` records the refusal as usual.
     """
 
     def stage(obj) -> None:
-        action, object_type, _ = ROUTES[request.endpoint]
-        access = Access(action, object_type, obj.id, outcome, patient_id=obj.patient_id)
+        named, object_type, _ = ROUTES[request.endpoint]
+        access = Access(action or named, object_type, obj.id, outcome, patient_id=obj.patient_id)
         audit.stage(db.session, request_context(), access, now=clock.now())
         request.environ[_STAGED] = True
 

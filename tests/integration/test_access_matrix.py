@@ -269,6 +269,15 @@ MATRIX[("fhir.smart_configuration", "GET")] = PUBLIC
 MATRIX[("admin.fhir_clients", "GET")] = ADMIN
 for _endpoint in ("register_fhir_client", "revoke_fhir_client"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
+# the FHIR facade's appointments (bearer tokens, as the JSON API): the same visibility as /api/v1
+MATRIX |= {
+    ("fhir.read_appointment", "GET"): VISIT,
+    ("fhir.search_appointments", "GET"): SIGNED_IN,  # each sees only their own, as GET /api/v1/appointments
+    ("fhir.find_appointments", "GET"): SIGNED_IN,
+    ("fhir.find_appointments", "POST"): SIGNED_IN,
+    ("fhir.hold_appointment", "POST"): PATIENTS | DESK,  # a patient for themself only
+    ("fhir.book_appointment", "POST"): PATIENTS | DESK,
+}
 
 # Bodies that pass validation, so a refusal can only come from authorization.
 LATER = "2027-03-08T10:00:00-05:00"

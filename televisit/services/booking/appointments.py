@@ -129,9 +129,11 @@ def book(
     now: datetime,
     before_commit: Callable[[Appointment], None] | None = None,
     max_upcoming: int = cap.DEFAULT_MOST,
+    hold_until: datetime | None = None,
 ) -> Appointment:
     """Book a slot; SlotUnavailable (409), BookingLimit (409) or Invalid (422) say why not; nothing is
     written then. A patient booking for themself holds at most `max_upcoming` upcoming self-booked visits.
+    `hold_until`: a hold instead (services/booking/holds.py): status `pending` until then, no message planned.
 
     `before_commit(appt)` runs in the booking's transaction, after its messages are planned. This is the
     busiest write path, so it is lean: a query for the patient (with the catalog's stamp), one for the
@@ -145,9 +147,12 @@ def book(
     slot_req = replace(req.slot, patient_region=req.slot.patient_region or who.patient.region)
     slot, visit = checked_slot(session, slot_req, now=now, snap=snap)
     site = outbox.Site(snap.zones[slot.location_id], snap.policies[slot.visit_type_id], who.patient.timezone)
+    held = {} if hold_until is None else {"status": st.PENDING, "hold_expires_at": hold_until}
     with overlap_refused(session):
-        appt = insert_booked(session, slot, visit, who, slot_req.patient_region, req.reason, actor, now, site.zone)
-        outbox.on_booked(session, appt, now=now, channels=outbox.reachable(who.patient, who.phone), site=site)
+        region = slot_req.patient_region
+        appt = insert_booked(session, slot, visit, who, region, req.reason, actor, now, site.zone, **held)
+        if hold_until is None:
+            outbox.on_booked(session, appt, now=now, channels=outbox.reachable(who.patient, who.phone), site=site)
         if before_commit:
             before_commit(appt)
         _commit_keeping(session)
@@ -156,7 +161,8 @@ def book(
 
 def insert_booked(session: Session, slot, visit: VisitSpec, who, region, reason, actor: Actor, now, zone, **part):
     """INSERT one booked appointment and what it holds (inside the caller's `overlap_refused`); `part`:
-    `itinerary_id` or `course_id` when it is a step of a clinic day or a fraction of a course."""
+    `itinerary_id` or `course_id` when it is a step of a clinic day or a fraction of a course (or a hold's
+    `status` and `hold_expires_at`)."""
     values = rows.new_values(slot, visit, who.patient.id, region, reason, actor.user_id, now) | part
     appt = rows.insert_loaded(session, values)
     rows.reserve_extras(session, appt.id, slot, visit)
@@ -257,12 +263,19 @@ def _mark_cancelled(session: Session, appt: Appointment, now: datetime, reason: 
 
 
 def cancel(
-    session: Session, appointment_id: int, *, actor: Actor, now: datetime, reason: str | None = None
+    session: Session,
+    appointment_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+    before_commit: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Cancel a booked appointment; its time becomes free at once."""
     appt = get_visible(session, appointment_id, actor, lock=True)
     require_alone(appt)
-    _commit(session, *_mark_cancelled(session, appt, now, reason))
+    also = [lambda: before_commit(appt)] if before_commit else []
+    _commit(session, *_mark_cancelled(session, appt, now, reason), *also)
     return appt
 
 
@@ -320,10 +333,16 @@ class AppointmentFilter:
     location_id: int | None = None
     patient_id: int | None = None
     status: str | None = None
+    statuses: tuple[str, ...] | None = None  # any of these (None: any status)
 
 
 def list_visible(session: Session, f: AppointmentFilter, *, actor: Actor) -> list[Appointment]:
     """Appointments `actor` may see, filtered, by start."""
+    return list(session.scalars(visible(f, actor=actor)))
+
+
+def visible(f: AppointmentFilter, *, actor: Actor):
+    """The statement of `list_visible` (a caller may page or count it)."""
     stmt = select(Appointment).order_by(Appointment.start_at, Appointment.id)
     if actor.role == "patient":
         stmt = stmt.where(Appointment.patient_id == actor.patient_id)
@@ -337,8 +356,9 @@ def list_visible(session: Session, f: AppointmentFilter, *, actor: Actor) -> lis
         (f.location_id, lambda v: Appointment.location_id == v),
         (f.patient_id, lambda v: Appointment.patient_id == v),
         (f.status, lambda v: Appointment.status == v),
+        (f.statuses, lambda v: Appointment.status.in_(v)),
     ]
     for value, cond in conditions:
         if value is not None:
             stmt = stmt.where(cond(value))
-    return list(session.scalars(stmt))
+    return stmt

@@ -88,6 +88,7 @@ def new_values(slot: Slot, visit: VisitSpec, patient_id: int, region, reason, us
         resource_ids=list(slot.resource_ids) or None,
         itinerary_id=None,
         course_id=None,
+        hold_expires_at=None,
         created_at=now,
         updated_at=now,
         **dict.fromkeys(_UNSET_INSTANTS),

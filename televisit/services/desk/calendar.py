@@ -44,6 +44,7 @@ class Entry:
     status: str
     patient_clock: str | None  # the patient's own clock, when it reads differently from the shown one
     who: PatientTag | None = None  # name, date of birth and MRN: how staff tell this patient apart
+    held_until: str | None = None  # a hold (status pending): when it lapses, on the shown clock
 
     @property
     def mode_text(self) -> str:
@@ -51,7 +52,7 @@ class Entry:
 
     @property
     def status_text(self) -> str:
-        return self.status.replace("_", " ")
+        return st.status_words(self.status, self.held_until)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def entry(a: Appointment, zone_name: str | None, locale: str, known: dict) -> En
         status=a.status,
         patient_clock=None if own_same else format_time(a.start_at, own_zone, locale),
         who=tag_of(a.patient),
+        held_until=format_time(a.hold_expires_at, zone, locale) if a.status == st.PENDING else None,
     )
 
 

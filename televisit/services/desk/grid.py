@@ -82,6 +82,7 @@ class GridVisit:
     location: str
     mode: str
     status: str
+    status_text: str  # 'checked in'; a hold: 'held until 9:10 AM EST'
     time_text: str  # '9:00 AM EST' in the view's zone
     when_text: str  # the date too
     patient_time: str | None  # the patient's own date and time, when their clock reads differently
@@ -191,6 +192,7 @@ def _visit(a: Appointment, cols: tuple[str, ...], zone, locale: str, known: dict
         location=a.location.name,
         mode=a.mode,
         status=a.status,
+        status_text=st.status_words(a.status, a.hold_expires_at and format_time(a.hold_expires_at, zone, locale)),
         time_text=format_time(a.start_at, zone, locale),
         when_text=format_when(a.start_at, zone, locale),
         patient_time=own,

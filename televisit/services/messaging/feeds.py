@@ -67,7 +67,7 @@ def feed_ics(session: Session, token: str, *, now: datetime, public_url: str) ->
         select(Appointment)
         .where(
             Appointment.clinician_id == feed.clinician_id,
-            Appointment.status.in_(st.HOLDS_TIME),
+            Appointment.status.in_(st.VISITS),
             Appointment.end_at > now - timedelta(days=7),
             Appointment.start_at < now + HORIZON,
         )

@@ -148,6 +148,6 @@ def day_steps(session: Session, itinerary_id: int, actor: Actor) -> list[Appoint
 
 
 def patient_appointments(session: Session, patient_id: int) -> list[Appointment]:
-    """Every appointment of the patient, by start."""
-    stmt = select(Appointment).where(Appointment.patient_id == patient_id)
+    """Every appointment of the patient, by start; a hold never booked (pending, or released) is no visit."""
+    stmt = select(Appointment).where(Appointment.patient_id == patient_id, Appointment.hold_expires_at.is_(None))
     return list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)))

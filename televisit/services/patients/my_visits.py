@@ -28,6 +28,7 @@ STATUS_TEXT = {
     st.COMPLETED: "Completed",
     st.CANCELLED: "Cancelled",
     st.NO_SHOW: "Missed",
+    st.PENDING: "Held, not booked yet",
 }
 ALTERNATIVE_DAYS, ALTERNATIVES = 28, 40
 

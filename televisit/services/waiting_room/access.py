@@ -25,6 +25,7 @@ CLOSED = {
     st.CANCELLED: "This visit was cancelled, so its waiting room is closed.",
     st.COMPLETED: "This visit has ended. Thank you.",
     st.NO_SHOW: "This visit was marked as missed. Please contact the clinic to book another time.",
+    st.PENDING: wr.NOT_BOOKED,
 }
 
 

@@ -91,7 +91,7 @@ def _visit(v: grid.GridVisit) -> dict:
         "clinician": v.clinician,
         "location": v.location,
         "mode": MODE_TEXT.get(v.mode, v.mode),
-        "status": v.status.replace("_", " "),
+        "status": v.status_text,
         "time": v.time_text,
         "when": v.when_text,
         "patient_time": v.patient_time,

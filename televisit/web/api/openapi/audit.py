@@ -18,7 +18,8 @@ EVENT = obj(
         "object_id": nullable(INT),
         "patient_id": nullable(INT),
         "outcome": INT,
-        "channel": {"type": "string", "enum": ["api", "page", "link", "feed", "socket"]},
+        # fhir: the FHIR facade; job: the jobs' own changes (a hold released when it expired)
+        "channel": {"type": "string", "enum": ["api", "page", "link", "feed", "socket", "fhir", "job"]},
         "ip": nullable(STR),
         "user_agent": nullable(STR),
         "request_id": nullable(STR),

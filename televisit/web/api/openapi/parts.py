@@ -5,7 +5,11 @@ from __future__ import annotations
 INSTANT = {"type": "string", "format": "date-time", "example": "2027-03-29T09:00:00+01:00"}
 ID = {"type": "integer", "minimum": 1}
 MODES = {"type": "array", "items": {"type": "string", "enum": ["virtual", "in_person"]}}
-STATUS = {"type": "string", "enum": ["booked", "checked_in", "in_visit", "completed", "cancelled", "no_show"]}
+STATUS = {
+    "type": "string",
+    "enum": ["booked", "checked_in", "in_visit", "completed", "cancelled", "no_show", "pending"],
+    "description": "`pending`: a hold made through FHIR `$hold`; it keeps its time until booked or released.",
+}
 
 
 def obj(props: dict, required: list[str] | None = None) -> dict:
