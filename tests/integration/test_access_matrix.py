@@ -264,6 +264,9 @@ for _endpoint in ("create_board", "save_board"):
     MATRIX[(f"admin.{_endpoint}", "POST")] = ADMIN
 # SMART Backend Services: the token endpoint (the signed assertion is the credential) and discovery are public;
 # registering and revoking clients is the admin's (tests/integration/test_fhir_backend_services.py)
+# Free slots and SMART Scheduling Links' bulk files hold no patient data: public, as GET /api/v1/slots
+for _endpoint in ("search_slots", "read_slot", "manifest", "location_file", "schedule_file", "slot_file"):
+    MATRIX[(f"fhir.{_endpoint}", "GET")] = PUBLIC
 MATRIX[("fhir.token", "POST")] = PUBLIC
 MATRIX[("fhir.smart_configuration", "GET")] = PUBLIC
 MATRIX[("admin.fhir_clients", "GET")] = ADMIN

@@ -100,6 +100,7 @@ def _ids(p, appt_id: int) -> dict:
         "location_id": p.cleveland.id,
         "visit_type_id": p.consult.id,
         "schedule_id": f"{p.us_doc.id}.{p.cleveland.id}",  # FHIR: Dr. Cleveland's Schedule at Cleveland
+        "slot_id": f"{p.us_doc.id}.{p.cleveland.id}.{p.consult.id}.v.202703081600",  # FHIR: Mon 8 Mar 11:00 EST
         "message_id": message.id if message else 1,
         "filename": "css/app.css",
         "name": "socket.io.min.js",

@@ -21,7 +21,7 @@ from televisit.domain.roles import Actor
 from televisit.extensions import db
 from televisit.services.auth import actor_for_token
 from televisit.services.integrations.tokens import client_for_token
-from televisit.web.auth import bearer_token
+from televisit.web.auth import ACTOR_KEY, bearer_token
 
 CALLER_KEY = "televisit.fhir_caller"
 READ, WRITE = "read", "write"
@@ -66,6 +66,8 @@ def current_caller() -> Caller:
     else:
         caller = Caller(None)
     request.environ[CALLER_KEY] = caller
+    # The audit trail (web/audit.py) reads the actor through web.auth: a system client's is its service user.
+    request.environ[ACTOR_KEY] = caller.actor
     return caller
 
 
