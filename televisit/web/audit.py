@@ -156,6 +156,8 @@ ROUTES: dict[str, tuple[str, str, str | None]] = {
     "calendar_feed.feed": ("appointment.feed", "calendar_feed", None),
     # the FHIR facade's appointments (a `$find` may name the patient it searches for)
     "fhir.read_appointment": ("appointment.read", "appointment", "appointment_id"),
+    "fhir.read_patient": ("patient.read", "patient", "patient_id"),  # a FHIR id: recorded when it is a number
+    "fhir.search_patients": ("patient.search", "patient", None),
     "fhir.search_appointments": ("appointment.list", "appointment", None),
     "fhir.find_appointments": ("appointment.find", "appointment", None),
     "fhir.hold_appointment": ("appointment.hold", "appointment", None),
@@ -185,6 +187,12 @@ NOT_PATIENT_DATA = frozenset(
         # FHIR API clients (registering and revoking one stage their own events) and their token endpoint
         "admin.fhir_clients", "admin.register_fhir_client", "admin.revoke_fhir_client",
         "fhir.token", "fhir.smart_configuration",
+        # the FHIR directory, free slots and SMART Scheduling Links' files: the catalog, no patient
+        "fhir.capability_statement", "fhir.manifest", "fhir.location_file", "fhir.schedule_file", "fhir.slot_file",
+        "fhir.read_location", "fhir.search_locations", "fhir.read_practitioner", "fhir.search_practitioners",
+        "fhir.read_practitioner_role", "fhir.search_practitioner_roles", "fhir.read_healthcare_service",
+        "fhir.search_healthcare_services", "fhir.read_schedule", "fhir.search_schedules",
+        "fhir.read_slot", "fhir.search_slots",
         "board.index",  # each board's sessions ahead and how many places are taken: no patient
         "scheduler.clinicians", "scheduler.availability", "scheduler.save_availability",
         "scheduler.delete_time_off",
@@ -251,7 +259,10 @@ def _link_appointment(endpoint: str) -> int | None:
 def _object(endpoint: str, arg: str | None, resp) -> tuple[int | None, int | None]:
     """The object's id, and its patient when the response already names it (saves a look-up)."""
     if arg:
-        return (request.view_args or {}).get(arg), None
+        value = (request.view_args or {}).get(arg)
+        if isinstance(value, str):  # a FHIR id read as text (e.g. /fhir/Patient/<id>): a row id only when it is one
+            value = int(value) if value.isdigit() and len(value) <= 9 else None
+        return value, None
     if endpoint.startswith("links."):
         return _link_appointment(endpoint), None
     return None, None
