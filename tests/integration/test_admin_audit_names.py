@@ -30,13 +30,14 @@ def test_events_name_the_user_and_the_patient_with_their_ids_beside(client):
 
     sign_in(client, "admin")
     # The trail is append-only and kept between tests while ids restart, so narrow to this reader's reads.
-    html = page(client.get(f"/admin/audit?appointment_id={appt_id}&user_id={sched.id}&action=appointment.read"))
+    pid = patient.patient_id
+    query = f"appointment_id={appt_id}&user_id={sched.id}&patient_id={pid}&action=appointment.read"
+    html = page(client.get(f"/admin/audit?{query}"))
     when, user, role, action, obj, who, *_ = _row_cells(html, "appointment.read")
     assert role == "scheduler" and obj == f"appointment #{appt_id}"
     assert (
         user == f'<a href="/admin/audit?user_id={sched.id}">Sam Scheduler</a> <small class="muted">#{sched.id}</small>'
     )
-    pid = patient.patient_id
     assert who == f'<a href="/admin/audit?patient_id={pid}">Olu Ohio</a> <small class="muted">#{pid}</small>'
 
     html = page(client.get(f"/admin/audit?user_id={sched.id}"))
