@@ -325,12 +325,19 @@
 
   // ---- the page around the grid ----
 
+  // a date the scheduler typed before the grid first drew (a slow phone) is theirs: the grid must not overwrite it
+  var typedDate = false;
+  if (filters.elements.date) {
+    filters.elements.date.addEventListener("input", function () { typedDate = true; });
+  }
+
   function datesSet(info) {
     var view = info.view.type === VIEWS.day ? "day" : "week";
     var params = new URLSearchParams(window.location.search);
     params.set("view", view);
     params.set("date", day(info.start));
-    if (filters.elements.date) filters.elements.date.value = day(info.start);
+    if (filters.elements.date && !typedDate) filters.elements.date.value = day(info.start);
+    typedDate = false;
     if (filters.elements.view) filters.elements.view.value = view;
     window.history.replaceState(null, "", "?" + params.toString());
     var sub = document.querySelector(".page-head h1 .sub");
