@@ -237,6 +237,9 @@ class BaseConfig:
         self.RETAIN_USER_SESSIONS_DAYS = _positive("TELEVISIT_RETAIN_USER_SESSIONS_DAYS", 30)
         self.RETAIN_ACCOUNT_TOKENS_DAYS = _positive("TELEVISIT_RETAIN_ACCOUNT_TOKENS_DAYS", 30)
         self.RETENTION_BATCH = _positive("TELEVISIT_RETENTION_BATCH", 1000)
+        # `flask backup create` writes here and deletes backups older than the kept days (docs/data-retention.md).
+        self.BACKUP_DIR = _env("TELEVISIT_BACKUP_DIR", str(INSTANCE / "backups"))
+        self.BACKUP_KEEP_DAYS = _positive("TELEVISIT_BACKUP_KEEP_DAYS", 35)
         self.WTF_CSRF_TIME_LIMIT = None
         self.JSON_SORT_KEYS = False
         self.DEV_OUTBOX = False  # development only (DevConfig)

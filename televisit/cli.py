@@ -1,4 +1,4 @@
-"""Operations: seed-demo, users create, fhir-clients, serve, jobs, retention (db upgrade comes from Flask-Migrate)."""
+"""Operations: seed-demo, users, fhir-clients, serve, jobs, retention, backup (db upgrade: Flask-Migrate)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(jobs)
     app.cli.add_command(retention)
+    app.cli.add_command(backup)
 
 
 @click.command("seed-demo")
@@ -214,3 +215,50 @@ def retention_run(dry_run: bool) -> None:
     )
     for line in r.report(counts, periods, dry_run=dry_run):
         click.echo(line)
+
+
+@click.group()
+def backup() -> None:
+    """Backups and the restore drill (docs/data-retention.md, "Backup")."""
+
+
+def _backup_dir(directory: str | None):
+    from pathlib import Path
+
+    return Path(directory or current_app.config["BACKUP_DIR"])
+
+
+@backup.command("create")
+@click.option("--dir", "directory", help="where backups are kept (default TELEVISIT_BACKUP_DIR)")
+@click.option("--keep-days", type=click.IntRange(min=1), help="delete older backups (TELEVISIT_BACKUP_KEEP_DAYS)")
+def backup_create(directory: str | None, keep_days: int | None) -> None:
+    """Back the database up now (pg_dump -Fc; SQLite's online backup) and delete expired backups."""
+    from televisit.services.operations import backup as b
+
+    keep = keep_days or current_app.config["BACKUP_KEEP_DAYS"]
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        path = b.create(url, _backup_dir(directory), now=clock.now(), keep_days=keep, say=click.echo)
+    except b.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup: {path}")
+
+
+@backup.command("drill")
+@click.option("--file", "dump", help="the backup to restore (default: the newest in --dir)")
+@click.option("--dir", "directory", help="where backups are kept (default TELEVISIT_BACKUP_DIR)")
+def backup_drill(dump: str | None, directory: str | None) -> None:
+    """Restore a backup into a scratch database, check it, and drop the copy (exit 1 when it does not restore)."""
+    from pathlib import Path
+
+    from televisit.services.operations import backup as b
+    from televisit.services.operations.readiness import code_heads
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    heads = code_heads(current_app.extensions["migrate"].directory)
+    try:
+        path = Path(dump) if dump else b.latest(_backup_dir(directory))
+        b.drill(url, path, heads=heads, say=click.echo)
+    except b.BackupError as exc:
+        raise click.ClickException(f"restore drill FAILED: {exc}") from exc
+    click.echo(f"restore drill passed: {path}")

@@ -151,16 +151,21 @@ class ClinicianDay:
 def grid(cd: ClinicianDay, visit: VisitSpec, mode: str | None = None) -> list[tuple[datetime, str]]:
     """(start, mode) pairs the rules offer on the day, before notice, time off and bookings."""
     modes = visit.modes if mode is None else visit.modes & {mode}
-    seen: set[tuple[datetime, str]] = set()
+    windows = []
     for rule in cd.rules:
         rule_modes = modes & rule.modes
         if rule.location_id != cd.location_id or not rule_modes:
             continue
         window = rule_window(rule, cd.day, cd.zone)
-        if window is None:
-            continue
+        if window is not None:
+            windows.append((window, sorted(rule_modes)))
+    if len(windows) == 1:  # the usual day: one window, whose starts come in order and once each
+        (window, ordered), duration = windows[0], visit.duration
+        return [(start, m) for start in window_starts(window, duration) for m in ordered]
+    seen: set[tuple[datetime, str]] = set()
+    for window, ordered in windows:
         for start in window_starts(window, visit.duration):
-            seen.update((start, m) for m in rule_modes)
+            seen.update((start, m) for m in ordered)
     return sorted(seen)
 
 
@@ -187,14 +192,25 @@ def refusal(
 
 
 def free_slots(cd: ClinicianDay, visit: VisitSpec, *, now: datetime, mode: str | None = None) -> list[Slot]:
-    """Free slots of `visit` for one clinician, site and local day, in start order."""
+    """Free slots of `visit` for one clinician, site and local day, in start order: the grid starts that
+    `refusal` finds nothing against (the same tests, with the visit's constants worked out once per day:
+    the search's inner loop)."""
     if cd.closed:
         return []
-    return [
-        Slot(cd.clinician_id, cd.location_id, visit.id, m, start, start + visit.duration)
-        for start, m in grid(cd, visit, mode)
-        if refusal(cd, visit, start, m, now=now, on_grid=True) is None
-    ]
+    earliest, latest = bookable_window(visit, now)
+    duration = visit.duration
+    before, after = timedelta(minutes=visit.buffer_before_minutes), timedelta(minutes=visit.buffer_after_minutes)
+    off = cd.time_off.overlaps if len(cd.time_off) else None
+    busy = cd.busy.overlaps if len(cd.busy) else None
+    cid, loc, vid = cd.clinician_id, cd.location_id, visit.id
+    out = []
+    for start, m in grid(cd, visit, mode):
+        if start < earliest or start > latest:
+            continue
+        end = start + duration
+        if (off is None or not off(start, end)) and (busy is None or not busy(start - before, end + after)):
+            out.append(Slot(cid, loc, vid, m, start, end))
+    return out
 
 
 REASONS = {

@@ -34,7 +34,12 @@ def test_the_env_example_sets_what_production_requires():
 
 def test_every_unit_reads_the_env_file_and_runs_this_checkout():
     units = sorted((DEPLOY / "systemd").glob("*.service"))
-    assert [u.name for u in units] == ["televisit-api.service", "televisit-jobs.service", "televisit-socket@.service"]
+    assert [u.name for u in units] == [
+        "televisit-api.service",
+        "televisit-backup.service",
+        "televisit-jobs.service",
+        "televisit-socket@.service",
+    ]
     for unit in units:
         text = unit.read_text()
         assert "EnvironmentFile=/etc/televisit/env" in text and "WorkingDirectory=/srv/televisit" in text
@@ -43,3 +48,11 @@ def test_every_unit_reads_the_env_file_and_runs_this_checkout():
             assert (ROOT / config).is_file(), f"{unit.name}: {config} does not exist"
     assert "-b 127.0.0.1:%i" in (DEPLOY / "systemd" / "televisit-socket@.service").read_text()
     assert "jobs run" in (DEPLOY / "systemd" / "televisit-jobs.service").read_text()
+
+
+def test_a_daily_timer_backs_up_and_drills_the_restore():
+    unit = (DEPLOY / "systemd" / "televisit-backup.service").read_text()
+    commands = re.findall(r"^ExecStart=(.*)$", unit, flags=re.M)
+    assert [c.split("wsgi ")[1] for c in commands] == ["backup create", "backup drill"]  # in this order
+    timer = (DEPLOY / "systemd" / "televisit-backup.timer").read_text()
+    assert re.search(r"^OnCalendar=\*-\*-\* \d\d:\d\d:00$", timer, flags=re.M) and "Persistent=true" in timer

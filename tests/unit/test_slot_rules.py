@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from televisit.domain.availability import REASONS, Slot, bookable_window, free_slots, grid, refusal
 from televisit.domain.timezones import day_bounds
@@ -208,3 +211,53 @@ def test_free_slots_and_refusal_agree_on_every_grid_start():
         "taken",
         "taken",
     ]
+
+
+_MINUTE = st.integers(0, 24 * 12).map(lambda k: 5 * k)  # on a 5-minute grid, so edges meet exactly
+_MODES = st.sampled_from([("virtual",), ("in_person",), ("virtual", "in_person")])
+
+
+@st.composite
+def _days(draw):
+    """A clinician's day with 1-3 rules (overlapping or not, some at another site), bookings and time off."""
+    day = draw(st.sampled_from([DAY, date(2027, 3, 14), date(2027, 11, 7)]))  # an ordinary day and both DST days
+    rules = []
+    for _ in range(draw(st.integers(1, 3))):
+        a, b = sorted(draw(st.tuples(_MINUTE, _MINUTE)))
+        loc = draw(st.sampled_from([1, 1, 2]))
+        rules.append(make_rule(day, f"{a // 60:02d}:{a % 60:02d}", f"{b // 60:02d}:{b % 60:02d}", location_id=loc))
+        rules[-1] = replace(rules[-1], end_minute=b, modes=frozenset(draw(_MODES)))
+    base = day_bounds(day, NY)[0]
+
+    def spans(n):
+        out = []
+        for _ in range(n):
+            start = draw(st.integers(-120, 26 * 60))
+            out.append((base + timedelta(minutes=start), base + timedelta(minutes=start + draw(st.integers(1, 240)))))
+        return out
+
+    cd = make_day(day, NY, rules, busy=spans(draw(st.integers(0, 4))), time_off=spans(draw(st.integers(0, 2))))
+    return replace(cd, closed=draw(st.booleans())), base
+
+
+@given(
+    _days(),
+    st.integers(1, 24).map(lambda k: 5 * k),
+    st.integers(-15, 30),
+    st.integers(-15, 30),
+    st.integers(0, 600),
+    st.one_of(st.integers(-600, 1200), st.integers(-300, 300).map(lambda k: 5 * k - 24 * 60)),  # `latest` on a start
+    st.sampled_from([None, "virtual", "in_person"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_free_slots_is_exactly_the_grid_starts_refusal_lets_through(day, duration, before, after, notice, now_at, mode):
+    """The search's fast loop and the booking check's `refusal` never disagree (buffers may be negative)."""
+    cd, base = day
+    visit = make_visit(duration, before=before, after=after, notice=notice, advance=1)
+    now = base + timedelta(minutes=now_at)
+    expected = [
+        (start, m) for start, m in grid(cd, visit, mode) if refusal(cd, visit, start, m, now=now, on_grid=True) is None
+    ]
+    got = free_slots(cd, visit, now=now, mode=mode)
+    assert [(s.start, s.mode) for s in got] == expected
+    assert all(s.end - s.start == visit.duration and s.location_id == cd.location_id for s in got)

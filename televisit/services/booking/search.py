@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -29,8 +30,11 @@ from televisit.services.booking.extras import Extras
 from televisit.services.booking.scan import ChunkScan, by_location
 from televisit.services.booking.snapshot import Snapshot
 
-CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows)
+CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows) ...
+FIRST = timedelta(days=1)  # ... but a `limit` search reads one day first and doubles: the earliest slots need
+# not wait for a fortnight of every clinician's bookings
 STEP = timedelta(days=1)  # a `limit` search checks whether it has enough after every day
+ORDER = attrgetter("start", "clinician_id", "location_id", "mode")  # the order slots are listed in
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,14 @@ def search(
     step = STEP if q.limit is not None else CHUNK
     extras = Extras(snap, visit, q.patient_region, q.location_id) if visit.needs_more else None
     found: list[Slot] = []
+    span = FIRST if q.limit is not None else CHUNK
     while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
-        chunk_hi = min(lo + CHUNK, hi)
+        chunk_hi = min(lo + span, hi)
+        span = min(span * 2, CHUNK)
         chunk = _chunk(session, snap, cat, visit, lo, chunk_hi, now, exclude_appointment_id, extras, q.only)
         while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
             slots = chunk.slots(lo, min(lo + step, chunk_hi))
             found.extend(slots if extras is None else extras.complete(slots))
             lo = min(lo + step, chunk_hi)
-    found.sort(key=lambda s: (s.start, s.clinician_id, s.location_id, s.mode))
+    found.sort(key=ORDER)
     return found[: q.limit] if q.limit is not None else found
