@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import resource
 import shlex
@@ -215,8 +216,10 @@ class StackPatient(Patient):
             asyncio.ensure_future(self._recheck())
 
     async def _recheck(self) -> None:
-        """Check in again (the page does on every connect); a refusal is retried a few times, a second apart."""
-        for _ in range(5):
+        """Check in again (the page does on every connect); a refusal (say `unavailable`: the survivor's database
+        pool ran dry) is retried 2 s later until --recover-timeout, as a patient would reload the page."""
+        deadline = self.bench.killed_at + self.bench.args.recover_timeout
+        while self.sio.connected and time.monotonic() < deadline:
             try:
                 data = {"appointment_id": self.id}
                 ack = await self.sio.call("check_in", data, namespace=NS, timeout=self.bench.args.recover_timeout)
@@ -228,7 +231,7 @@ class StackPatient(Patient):
                 self.dropped = False
                 return
             self.recheck_errors.append(str((ack.get("error") or {}).get("code")))
-            await asyncio.sleep(1)
+            await asyncio.sleep(2)
 
 
 # --- the benchmark ---------------------------------------------------------------------------------
@@ -326,6 +329,7 @@ class StackBench(Bench):
         log(f"==> kill -9 of socket process :{victim} (pid {masters[victim]} and its worker): {len(lost)} patients")
         self.killed_at = time.monotonic()
         os.killpg(masters[victim], signal.SIGKILL)
+        ghosts = self.ghosts(dead_names)
         shown, deadline = 0.0, self.killed_at + self.args.recover_timeout
         while time.monotonic() < deadline and not all(p.rechecked_at for p in lost):
             await asyncio.sleep(0.5)
@@ -333,11 +337,15 @@ class StackBench(Bench):
             if elapsed - shown >= 5:
                 shown = elapsed
                 back, again = sum(1 for p in lost if p.back_at), sum(1 for p in lost if p.rechecked_at)
-                log(f"  {elapsed:5.1f} s: reconnected {back}/{len(lost)}, checked in again {again}/{len(lost)}")
+                left = next(ghosts)
+                log(
+                    f"  {elapsed:5.1f} s: reconnected {back}/{len(lost)}, checked in again {again}/{len(lost)};"
+                    f" the dead process's presence rows left {left}"
+                )
         with self.engine.connect() as conn:
             rows_after = {r[0]: (r[1], r[2]) for r in conn.execute(text(sql))}
         self.fig["kill"] = self.recovery(victim, lost, others, rows_before, rows_after)
-        await self.sweep(dead_names)
+        await self.sweep(ghosts)
 
     def recovery(self, victim, lost, others, rows_before, rows_after) -> dict:
         t0 = self.killed_at
@@ -370,19 +378,26 @@ class StackBench(Bench):
         )
         return out
 
-    async def sweep(self, dead_names: list[str]) -> None:
-        """How long until the jobs' sweep clears the dead process's socket_presence rows (its ghosts)."""
-        if not self.args.sweep_wait or not dead_names:
-            return
-        names = ",".join(f"'{n}'" for n in dead_names)
+    def ghosts(self, dead_names: list[str]):
+        """Yields the dead process's socket_presence rows left (until the jobs' sweep clears them), noting when
+        they reached 0 in self.cleared_at."""
+        names = ",".join(f"'{n}'" for n in dead_names) or "''"
         sql = f"SELECT count(*) FROM socket_presence WHERE process IN ({names})"
-        log(f"==> waiting up to {self.args.sweep_wait:g} s for the sweep to clear the dead process's rows")
+        self.cleared_at = None
+        while True:
+            left = self.db_count(sql)
+            if not left and self.cleared_at is None:
+                self.cleared_at = time.monotonic()
+            yield left
+
+    async def sweep(self, ghosts) -> None:
+        """How long after the kill the jobs' sweep cleared the dead process's rows (waits up to --sweep-wait)."""
         deadline = time.monotonic() + self.args.sweep_wait
-        while (left := self.db_count(sql)) and time.monotonic() < deadline:
+        while (left := next(ghosts)) and time.monotonic() < deadline:
             await asyncio.sleep(1)
-        seconds = time.monotonic() - self.killed_at
-        self.fig["kill"] |= {"ghost_rows_left": left, "ghosts_cleared_after_s": None if left else seconds}
-        log(f"  {left} rows left {seconds:.0f} s after the kill")
+        seconds = self.cleared_at - self.killed_at if self.cleared_at else None
+        self.fig["kill"] |= {"ghost_rows_left": left, "ghosts_cleared_after_s": seconds}
+        log(f"  the dead process's presence rows: {left} left; cleared {seconds or '-'} s after the kill (±5 s)")
 
     async def shutdown(self) -> None:
         """Stop the stack first when this run started it (5,000 paced disconnects would take minutes), else pace."""
@@ -480,7 +495,8 @@ def report(fig: dict) -> str:
         row("  places kept / status and checked_in_at kept", kept, "all", v["kill"])
         row("  retried check-ins / the survivor's patients dropped", f"{k['recheck_errors']} / {k['others_dropped']}")
         if "ghost_rows_left" in k:
-            row("  dead process's presence rows cleared by the sweep after", f"{k['ghosts_cleared_after_s'] or '-'} s")
+            cleared = k["ghosts_cleared_after_s"]
+            row("  dead process's presence rows cleared by the sweep after", f"{cleared:.0f} s" if cleared else "-")
     return "\n".join(lines)
 
 
@@ -496,6 +512,8 @@ def raise_open_files() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # engine.io's client logs an error per socket the server closed ("packet queue is empty"): 2,500 lines a kill
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below (stack, database)
     fig: dict = {"machine": machine(), "args": vars(args), "load_average": [load_average()]}
     fig["open_files"] = raise_open_files()
