@@ -91,6 +91,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--db-name", default=env("STACK_DB") or "televisit_stack_ws", help="STACK_DB (televisit_stack_ws)")
     p.add_argument("--redis-url", default=env("STACK_REDIS_URL") or "redis://127.0.0.1:6379/6", help="STACK_REDIS_URL")
     p.add_argument("--stack-dir", default=env("STACK_DIR") or str(ROOT / "instance" / "ws-stack"), help="STACK_DIR")
+    p.add_argument("--socket-processes", type=int, default=2, help="socket processes behind nginx (2)")
     p.add_argument("--socket-threads", type=int, default=0, help="TELEVISIT_SOCKET_THREADS (default: the config's)")
     p.add_argument("--admin-url", default=env("TELEVISIT_BENCH_PG_URL", DEFAULT_ADMIN_URL), help="to drop/create")
     p.add_argument("--keep", action="store_true", help="leave the stack running and its database in place")
@@ -117,6 +118,8 @@ class Stack:
         self.env = {k: v for k, v in os.environ.items() if k != "TELEVISIT_NOW"}
         self.env |= {"STACK_PORT": str(args.port), "STACK_DB": args.db_name, "STACK_REDIS_URL": args.redis_url}
         self.env |= {"STACK_DIR": str(self.dir), "STACK_SEED": "0"}
+        ports = range(args.port + 2, args.port + 2 + args.socket_processes)
+        self.env["STACK_SOCKET_PORTS"] = " ".join(str(port) for port in ports)
         if args.socket_threads:
             self.env["TELEVISIT_SOCKET_THREADS"] = str(args.socket_threads)
         self.started = time.monotonic()
