@@ -26,7 +26,9 @@ threads = int(os.environ.get("TELEVISIT_SOCKET_THREADS") or 6000)
 worker_connections = threads
 bind = os.environ.get("TELEVISIT_SOCKET_BIND") or "127.0.0.1:8001"
 # A WebSocket is one long request: the worker's heartbeat to the master runs in its own loop, so `timeout` still
-# catches a stuck process without cutting sockets.
+# catches a stuck process without cutting sockets. With thousands of busy sockets (four threads each, one GIL) that
+# loop can starve past it and the master kills the worker with its sockets (docs/benchmarks.md, "Waiting room
+# across the stack"); a higher timeout would only hide the starvation.
 timeout = 30
 # On SIGTERM open WebSockets never finish by themselves: give the process a short while, then its patients'
 # pages reconnect (to the other process: nginx moves them) and check in again, keeping their places.
