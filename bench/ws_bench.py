@@ -135,19 +135,22 @@ def line_sizes(args) -> list[int]:
     return sizes
 
 
-def load(args, now: datetime) -> Layout:
-    """Site, visit type, clinicians (with users and tokens), patients and back-to-back visits, in bulk."""
+def load(args, now: datetime, *, secret: str = SECRET, tag: str = "") -> Layout:
+    """Site, visit type, clinicians (with users and tokens), patients and back-to-back visits, in bulk.
+
+    Join links are signed with `secret` (the server's TELEVISIT_SECRET_KEY); `tag` goes into the site's name and the
+    clinicians' e-mail addresses, so a second load into the same database does not collide with the first."""
     from televisit.extensions import db
     from televisit.models import Appointment, Clinician, Location, Patient, VisitType
     from televisit.services.auth import create_user, issue_token
     from televisit.services.messaging import links
 
     sizes = line_sizes(args)
-    loc = Location(name="Cleveland", city="Cleveland", region="US-OH", country="US", timezone="America/New_York")
+    loc = Location(name=f"Cleveland{tag}", city="Cleveland", region="US-OH", country="US", timezone="America/New_York")
     vt = VisitType(name="Quick check", duration_minutes=5, modes=["virtual"], max_advance_days=365)
     vt.buffer_before_minutes = vt.buffer_after_minutes = vt.min_notice_minutes = 0
     docs = [
-        Clinician(name=f"Dr. Bench {k:02d}", specialty="neurosurgery", email=f"doc{k:02d}@bench.televisit.local")
+        Clinician(name=f"Dr. Bench {k:02d}", specialty="neurosurgery", email=f"doc{k:02d}{tag}@bench.televisit.local")
         for k in range(len(sizes))
     ]
     for d in docs:
@@ -193,7 +196,7 @@ def load(args, now: datetime) -> Layout:
     visits = []
     for row in appts:
         v = Visit(by_uid[row["uid"]], index[row["clinician_id"]], row["start_at"], row["end_at"])
-        v.join = links.sign(SECRET, "join", v.appointment_id, 0, v.end + timedelta(days=1))
+        v.join = links.sign(secret, "join", v.appointment_id, 0, v.end + timedelta(days=1))
         visits.append(v)
         doctors[v.clinician].visits.append(v)
     db.session.execute(text("ANALYZE"))
@@ -204,9 +207,9 @@ def load(args, now: datetime) -> Layout:
 # --- the server ----------------------------------------------------------------------------------
 
 
-def tree_status(pid: int) -> dict:
-    """VmRSS (KiB) and threads of a process and its children, from /proc."""
-    pids = [pid]
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, from /proc."""
+    out = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -215,7 +218,13 @@ def tree_status(pid: int) -> dict:
             except OSError:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                pids.append(int(entry))
+                out.append(int(entry))
+    return out
+
+
+def tree_status(pid: int) -> dict:
+    """VmRSS (KiB) and threads of a process and its children, from /proc."""
+    pids = [pid, *children(pid)]
     rss = threads = 0
     for p in pids:
         try:
@@ -318,12 +327,15 @@ class Round:
 class Patient:
     """One patient's socket (python-socketio AsyncClient, websocket only) and what it received."""
 
+    reconnection = False  # a drop is counted, not healed (bench/ws_stack_bench.py reconnects, as the page does)
+
     def __init__(self, bench: Bench, visit: Visit):
         import socketio
 
         self.bench, self.visit = bench, visit
         self.id = visit.appointment_id
-        self.sio = socketio.AsyncClient(reconnection=False)
+        self.headers: dict[str, str] = {}  # sent with the handshake (a proxy's route cookie)
+        self.sio = socketio.AsyncClient(reconnection=self.reconnection)
         self.admitted_at: float | None = None
         self.admitted = asyncio.Event()
         self.dropped = False
@@ -336,6 +348,7 @@ class Patient:
     async def connect(self) -> None:
         await self.sio.connect(
             self.bench.url,
+            headers=self.headers,
             auth={"join": self.visit.join},
             transports=["websocket"],
             namespaces=[NS],
@@ -379,14 +392,17 @@ class Patient:
 class Bench:
     """The clients, the server and the figures."""
 
+    patient_class = Patient
+
     def __init__(self, args, layout: Layout, server: WsServer, db_url: str, now: datetime):
         self.args, self.layout, self.server, self.url = args, layout, server, server.url
         self.now = now
         self.engine = create_engine(db_url, pool_size=1)
-        self.patients = [Patient(self, v) for v in layout.visits]
+        self.patients = [self.patient_class(self, v) for v in layout.visits]
         self.by_id = {p.id: p for p in self.patients}
         self.clinics: list = []
         self.round: Round | None = None
+        self.rounds: list[Round] = []  # every running_late round, for figures split by process
         self.closing = False
         self.fig: dict = {}
 
@@ -398,6 +414,10 @@ class Bench:
         with self.engine.connect() as conn:
             return conn.execute(text(sql)).scalar_one()
 
+    async def client_headers(self) -> dict[str, str]:
+        """Headers of a new client's handshake (none here; a proxy's route cookie in the stack benchmark)."""
+        return {}
+
     # --- phases ------------------------------------------------------------------------------------
 
     async def connect_clinicians(self) -> None:
@@ -405,7 +425,9 @@ class Bench:
 
         for doc in self.layout.clinicians[:2]:
             sio = socketio.AsyncClient(reconnection=False)
-            await sio.connect(self.url, auth={"token": doc.token}, transports=["websocket"], namespaces=[NS])
+            headers = await self.client_headers()
+            auth = {"token": doc.token}
+            await sio.connect(self.url, headers=headers, auth=auth, transports=["websocket"], namespaces=[NS])
             ack = await sio.call("join_clinic", {}, namespace=NS, timeout=self.args.timeout)
             assert ack.get("ok"), f"join_clinic refused: {ack}"
             self.clinics.append(sio)
@@ -564,6 +586,7 @@ class Bench:
                 await asyncio.wait_for(rnd.done.wait(), args.timeout)
             await asyncio.sleep(0.2)  # strays, if any, arrive
             self.round = None
+            self.rounds.append(rnd)
             got = [(t - rnd.t0) * 1000 for t in rnd.status_at.values()]
             deliveries += got
             missing += len(members) - len(got)

@@ -283,9 +283,12 @@ nginx_config() {
 # Written by scripts/stack.sh for \`make stack\`: edit deploy/nginx/televisit.conf (rendered into televisit.conf here).
 $user
 worker_processes 2;
+# A waiting patient's WebSocket is two connections in nginx (the browser's and the socket process's) and one worker
+# may accept most of them: room for 5,000 patients in either worker (issue 17), with the descriptors to match.
+worker_rlimit_nofile 65536;
 pid $NGX/nginx.pid;
 error_log $LOGS/nginx-error.log warn;
-events { worker_connections 2048; }
+events { worker_connections 16384; }
 http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
