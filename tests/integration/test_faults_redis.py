@@ -1,13 +1,16 @@
-"""Redis down: booking, pages and same-process waiting-room events keep working; cross-process events resume
-by themselves when Redis returns.
+"""Redis down: booking, pages and same-process waiting-room events keep working; when Redis returns, cross-process
+events flow again and every page is told `resync`, on which it fetches what it missed.
 
-A private `redis-server` (its own free port, no persistence) is killed with SIGKILL and restarted under two
-live web processes sharing it and one PostgreSQL database; the shared Redis on 6379 is never touched.
-The patient is on server 1; the clinician is on server 2 (cross-process) or on server 1 (same process).
+A private `redis-server` (tests/support/private_redis.py: its own free port, no persistence) is killed with SIGKILL
+and restarted, or frozen with SIGSTOP, under two live web processes sharing it and one PostgreSQL database; the
+shared Redis on 6379 is never touched. The patient is on server 1; the clinician is on server 2 (cross-process)
+or on server 1 (same process). The servers log JSON, as in production, so their INFO lines (the resyncs) show.
 
 What the page shows: its "Reconnecting…" banner is about its own Socket.IO connection to the web process,
-and a Redis outage does not drop that connection (asserted below). A connection dropped by a restart or the
-network reconnects and checks in again, keeping its place: `test_waiting_room_line.py::
+and a Redis outage does not drop that connection (asserted below). What a page does on `resync` (check in
+again, join the clinic again) is done here by hand, as a Peer runs no page script; the browser test
+`tests/browser/test_waiting_room_resync.py` shows the real pages doing it. A connection dropped by a restart or
+the network reconnects and checks in again, keeping its place: `test_waiting_room_line.py::
 test_reconnecting_keeps_the_place_and_the_check_in_time` and the browser test
 `test_video_visit.py::test_waiting_is_live_and_survives_a_dropped_connection` (docs/waiting-room.md,
 "When Redis is down").
