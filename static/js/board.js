@@ -33,6 +33,9 @@ if (room && join) {
   };
   join.addEventListener("click", () => {
     join.hidden = true;
-    connect({ banner: document.getElementById("room-banner"), onConnect });
+    const socket = connect({ banner: document.getElementById("room-banner"), onConnect });
+    // The message queue came back after an outage: signals between colleagues on different servers may be lost.
+    // Joining again says `ready` again; a working link ignores it, a missing one is called again.
+    socket.on("resync", () => call && call.rejoin());
   });
 }

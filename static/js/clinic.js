@@ -1,12 +1,12 @@
 // The clinician's dashboard: live waiting list, admit / no-show / running late / end visit, messages, video.
 
 import { renderList, tickMinutes } from "./clinic_list.js";
-import { connect, el, errorText, request, wallTime } from "./live.js";
+import { appendMissing, connect, el, errorText, request, setText, wallTime } from "./live.js";
 import { VideoCall } from "./video.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUS_TEXT = { offline: "Offline", available: "Available", in_visit: "In a visit", running_late: "Running late" };
-const state = { items: [], receivedAt: Date.now(), call: null, visitId: null, names: {} };
+const state = { items: [], receivedAt: Date.now(), call: null, visitId: null, names: {}, list: "" };
 
 function alertText(text) {
   const item = el("p", { className: "error", textContent: text });
@@ -17,7 +17,7 @@ function alertText(text) {
 function renderStatus(status) {
   const s = typeof status === "string" ? { status } : status || {};
   const text = STATUS_TEXT[s.status] || "—";
-  $("my-status").textContent = s.status === "running_late" && s.minutes ? `${text} by ${s.minutes} min` : text;
+  setText($("my-status"), s.status === "running_late" && s.minutes ? `${text} by ${s.minutes} min` : text);
 }
 
 // In the video panel: whether the patient of the open visit has their page open (any of their tabs).
@@ -41,6 +41,7 @@ function render() {
 
 // The visit in progress, joint visits a colleague opened while this clinician was busy, then the line.
 function setList(list) {
+  state.list = JSON.stringify(list);
   const items = [...(list && list.in_visit ? [list.in_visit] : []), ...((list && list.other_visits) || []), ...((list && list.patients) || [])];
   state.items = items;
   state.receivedAt = Date.now();
@@ -136,9 +137,10 @@ function message(m) {
     el("strong", { textContent: who }), time ? ` (${time})` : "", `: ${m.text}`);
 }
 
+// The history from `join_clinic`: only the messages not shown yet are added (a live region reads what is added).
 function setMessages(messages) {
-  $("messages").replaceChildren(...messages.map(message));
-  $("messages-empty").hidden = messages.length > 0;
+  appendMissing($("messages"), messages.map(message));
+  $("messages-empty").hidden = $("messages").children.length > 0;
 }
 
 function addMessage(m) {
@@ -166,16 +168,19 @@ async function runningLate(event) {
   if (ack.ok) renderStatus(ack.status || (minutes ? { status: "running_late", minutes } : { status: "available" }));
 }
 
+// On every (re)connection, and on `resync` (the message queue came back after an outage; events meant for this
+// page may be lost): the whole line, the messages and the status again. An unchanged line is not redrawn.
 async function joinClinic() {
   const ack = await act("join_clinic", {});
   if (!ack.ok) return;
-  setList(ack.waiting_list);
+  if (JSON.stringify(ack.waiting_list) !== state.list) setList(ack.waiting_list);
   setMessages(ack.messages || []);
   renderStatus(ack.status);
   if (state.call) state.call.rejoin();
 }
 
 const socket = connect({ banner: $("banner"), onConnect: joinClinic });
+socket.on("resync", joinClinic);
 socket.on("waiting_list", setList);
 socket.on("clinician_status", renderStatus);
 socket.on("patient_message", (m) => addMessage({ sender: "patient", ...m }));

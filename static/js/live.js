@@ -1,5 +1,9 @@
 // The Socket.IO connection to the waiting room, with a visible banner while it is down.
 // socket.io.min.js (served from /vendor) defines window.io; it is loaded before this module.
+// The server may also send `resync` to a connected page: events meant for it may have been lost while the
+// message queue (Redis) was down, so the page fetches its whole state again, as after a reconnection
+// (docs/waiting-room.md, "When Redis is down"). Pages refresh quietly: setText and appendMissing leave what a
+// screen reader already heard alone.
 
 const NAMESPACE = "/waiting-room";
 
@@ -47,4 +51,23 @@ export function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children.filter((c) => c !== null && c !== undefined));
   return node;
+}
+
+// Set a node's text only when it changes: a live region would read the same text again.
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+// Append to `list` the items it does not show yet (same text, counted), so a list fetched again after a
+// resync or a reconnection announces only what is new; returns how many were added.
+export function appendMissing(list, items) {
+  const shown = new Map();
+  for (const li of list.children) shown.set(li.textContent, (shown.get(li.textContent) || 0) + 1);
+  const missing = items.filter((li) => {
+    const left = shown.get(li.textContent) || 0;
+    shown.set(li.textContent, left - 1);
+    return left <= 0;
+  });
+  list.append(...missing);
+  return missing.length;
 }

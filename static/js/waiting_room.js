@@ -1,6 +1,6 @@
 // The patient's waiting room: pre-visit check, check-in, place in line, messages, then the video visit.
 
-import { connect, el, errorText, request, wallTime } from "./live.js";
+import { appendMissing, connect, el, errorText, request, setText, wallTime } from "./live.js";
 import { setupMediaCheck } from "./media_check.js";
 import { VideoCall } from "./video.js";
 
@@ -35,14 +35,14 @@ function say(node, text) {
 function renderStatus(status) {
   const s = typeof status === "string" ? { status } : status || {};
   const text = STATUS_TEXT[s.status] || "—";
-  $("clinician-status").textContent = s.status === "running_late" && s.minutes ? `${text} by ${s.minutes} min` : text;
+  setText($("clinician-status"), s.status === "running_late" && s.minutes ? `${text} by ${s.minutes} min` : text);
 }
 
 function renderQueue(q) {
   if (!q) return;
-  $("position").textContent = q.position === 1 ? "You're next" : q.position ? `${q.position}` : "—";
+  setText($("position"), q.position === 1 ? "You're next" : q.position ? `${q.position}` : "—");
   const eta = Number(q.eta_minutes);
-  $("eta").textContent = Number.isFinite(eta) ? (eta <= 0 ? "Any moment now" : `About ${eta} min`) : "—";
+  setText($("eta"), Number.isFinite(eta) ? (eta <= 0 ? "Any moment now" : `About ${eta} min`) : "—");
   if (q.clinician_status) renderStatus({ status: q.clinician_status, minutes: q.late_minutes });
 }
 
@@ -78,7 +78,7 @@ async function checkIn() {
   if (page.phase !== "visit") show("queue");
   renderQueue(ack.queue);
   const history = (ack.messages || []).filter((m) => m.appointment_id === appointmentId);
-  $("messages").replaceChildren(...history.map(message));
+  appendMissing($("messages"), history.map(message)); // only what this page has not shown yet
   return true;
 }
 
@@ -156,7 +156,17 @@ function resume() {
   else if (page.phase === "visit" && page.call) page.call.rejoin();
 }
 
+// The message queue came back after an outage (the socket stayed connected): events meant for this page may be
+// lost. Fetch the state as after a reconnection: in the queue check in again (its ack brings the place, the
+// clinician's status and, when admitted meanwhile, the visit); in the visit join it again (`ready` again, which
+// a working call ignores and a call whose signals were lost answers).
+function resync() {
+  if (page.phase === "queue") checkIn();
+  else if (page.phase === "visit" && page.call) page.call.rejoin();
+}
+
 const socket = connect({ join: root.dataset.join, banner: $("banner"), onConnect: resume });
+socket.on("resync", resync);
 socket.on("queue", (q) => q.appointment_id === appointmentId && renderQueue(q));
 socket.on("clinician_status", renderStatus);
 socket.on("clinic_message", (m) => m.appointment_id === appointmentId && addMessage({ sender: "clinic", ...m }));

@@ -2,10 +2,16 @@
 
 Services return `Emit(event, data, room, skip_sid)` values instead of emitting; whoever committed the
 transaction hands them to one of these emitters.
+
+Redis pub/sub keeps nothing, so an event published while it is down is lost. After one is lost, the pages are
+told `resync` (docs/waiting-room.md, "When Redis is down"): they fetch the whole state again, as after a
+reconnection.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -17,20 +23,80 @@ from flask_socketio import SocketIO
 NAMESPACE = "/waiting-room"
 _JOBS_KEY = "televisit.jobs_socket_emitter"
 PUBLISH_TIMEOUT = 1.0  # seconds
+RETRY_CAP = 2  # seconds between the listener's attempts to subscribe again (python-socketio's: up to 60)
+RESYNC = "resync"  # the event that asks a page to fetch its whole state again
+
+log = logging.getLogger(__name__)
 
 
 class TimelyRedisManager(socketio.RedisManager):
-    """The Redis message queue, publishing with a short socket timeout.
+    """The Redis message queue, publishing with a short socket timeout, and telling pages to resync after an outage.
 
     A Redis that hangs (rather than refusing connections) would otherwise hang every handler that emits,
     after its change is committed but before it acks. Only publishing gets the timeout: the listener
     blocks on purpose while no message comes, and a timeout there would make it reconnect over and over.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lost = False  # a publish gave up since the last one that worked
+
     def _redis_connect(self):
         super()._redis_connect()  # the listener's client (self.pubsub comes from it)
         options = {**self.redis_options, "socket_timeout": PUBLISH_TIMEOUT, "socket_connect_timeout": PUBLISH_TIMEOUT}
         self.redis = redis.Redis.from_url(self.redis_url, **options)
+
+    def _publish(self, data):
+        """Publish; after a publish that gave up (an event lost), the next one that succeeds asks every page to resync.
+
+        This covers a blip the listeners never noticed (a Redis that froze for a moment): every process's pages,
+        this one's too, hear `resync` once the queue takes messages again.
+        """
+        sent = super()._publish(data)  # the number of subscribers, or None when it gave up (logged)
+        if sent is None:
+            self.lost = True
+        elif self.lost:
+            self.lost = False
+            log.info("message queue: publishing works again after an event was lost; every page is asked to resync")
+            self.emit(RESYNC, {}, namespace=NAMESPACE)  # here and, through Redis, on every other process
+        return sent
+
+    def _redis_listen_with_retries(self):  # pragma: no cover - driven by tests/integration/test_faults_redis.py
+        """python-socketio 5.18.1's listener loop with two changes: the wait between attempts stops at RETRY_CAP
+        seconds, and subscribing again after a failure asks this process's pages to resync (events published
+        meanwhile were lost: pub/sub keeps nothing)."""
+        retry_sleep = 1
+        subscribed = False  # as in the library, never set: listen() ends only by raising
+        failed = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    retry_sleep = 1
+                    if failed:
+                        failed = False
+                        self._resync_here()
+                yield from self.pubsub.listen()
+            except Exception as exc:
+                self._get_logger().error(
+                    f"Cannot receive from redis... retrying in {retry_sleep} secs", extra={"redis_exception": str(exc)}
+                )
+                subscribed = False
+                failed = True
+                time.sleep(retry_sleep)
+                retry_sleep = next_wait(retry_sleep)
+
+    def _resync_here(self) -> None:
+        """Tell every socket of this process on the waiting-room namespace to resync (not through Redis)."""
+        sockets = sum(1 for _ in self.get_participants(NAMESPACE, None))
+        log.info("message queue: subscribed again after an outage; %d sockets here asked to resync", sockets)
+        self.emit(RESYNC, {}, namespace=NAMESPACE, ignore_queue=True)
+
+
+def next_wait(seconds: float) -> float:
+    """The listener's next wait before subscribing again: doubling, up to RETRY_CAP."""
+    return min(seconds * 2, RETRY_CAP)
 
 
 def ping(url: str, *, timeout: float = PUBLISH_TIMEOUT) -> None:

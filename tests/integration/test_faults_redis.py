@@ -1,13 +1,16 @@
-"""Redis down: booking, pages and same-process waiting-room events keep working; cross-process events resume
-by themselves when Redis returns.
+"""Redis down: booking, pages and same-process waiting-room events keep working; when Redis returns, cross-process
+events flow again and every page is told `resync`, on which it fetches what it missed.
 
-A private `redis-server` (its own free port, no persistence) is killed with SIGKILL and restarted under two
-live web processes sharing it and one PostgreSQL database; the shared Redis on 6379 is never touched.
-The patient is on server 1; the clinician is on server 2 (cross-process) or on server 1 (same process).
+A private `redis-server` (tests/support/private_redis.py: its own free port, no persistence) is killed with SIGKILL
+and restarted, or frozen with SIGSTOP, under two live web processes sharing it and one PostgreSQL database; the
+shared Redis on 6379 is never touched. The patient is on server 1; the clinician is on server 2 (cross-process)
+or on server 1 (same process). The servers log JSON, as in production, so their INFO lines (the resyncs) show.
 
 What the page shows: its "Reconnecting…" banner is about its own Socket.IO connection to the web process,
-and a Redis outage does not drop that connection (asserted below). A connection dropped by a restart or the
-network reconnects and checks in again, keeping its place: `test_waiting_room_line.py::
+and a Redis outage does not drop that connection (asserted below). What a page does on `resync` (check in
+again, join the clinic again) is done here by hand, as a Peer runs no page script; the browser test
+`tests/browser/test_waiting_room_resync.py` shows the real pages doing it. A connection dropped by a restart or
+the network reconnects and checks in again, keeping its place: `test_waiting_room_line.py::
 test_reconnecting_keeps_the_place_and_the_check_in_time` and the browser test
 `test_video_visit.py::test_waiting_is_live_and_survives_a_dropped_connection` (docs/waiting-room.md,
 "When Redis is down").
@@ -15,12 +18,7 @@ test_reconnecting_keeps_the_place_and_the_check_in_time` and the browser test
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
-import signal
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,82 +26,28 @@ import pytest
 import requests
 
 from tests import factories as f
-from tests.conftest import service_missing
-from tests.support.live_server import LiveServer, Peer, free_port
+from tests.support.live_server import LiveServer, Peer
+from tests.support.private_redis import PrivateRedis, redis_server
 from tests.support.waiting_world import live_server, world
 
 NEXT_MONDAY = "2027-03-08"  # the clinic's next Monday: bookable through the API at any time of the test
-OUTAGE = 10.0  # seconds Redis stays down: long enough for the listener's back-off (1, 2, 4, 8 s...) to grow
-RECOVERY = 90.0  # python-socketio's listener retries with a back-off doubling up to 60 s
+OUTAGE = 10.0  # seconds Redis stays down: long enough for the listener's back-off (1, 2, 2, ... s) to reach its cap
+RESYNC_WITHIN = 8.0  # seconds from Redis answering again to every page hearing `resync` (RETRY_CAP is 2 s)
+RECOVERY = 30.0  # seconds for events to flow again after a frozen Redis thaws
 QUIET = 2.0  # how long an event that should not arrive is given to arrive anyway
-
-
-class PrivateRedis:
-    """`redis-server` on a free port, no persistence; SIGKILL and restart on the same port at will."""
-
-    def __init__(self, binary: str):
-        self.binary, self.port = binary, free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="televisit-redis-"))
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 15) -> PrivateRedis:
-        cmd = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        with open(self.dir / "redis.log", "ab") as log:
-            self.proc = subprocess.Popen([*cmd, "--dir", str(self.dir)], stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited: {(self.dir / 'redis.log').read_text()[-2000:]}")
-            if self.ping():
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("private redis-server did not answer PING")
-
-    def ping(self) -> bool:
-        import redis
-
-        with contextlib.suppress(Exception):
-            client = redis.Redis.from_url(self.url, socket_connect_timeout=1, retry=None)
-            try:
-                return bool(client.ping())
-            finally:
-                client.close()
-        return False
-
-    def kill(self) -> None:
-        """SIGKILL: no goodbye to the subscribers, as a crash or an OOM kill would do."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def freeze(self) -> None:
-        """SIGSTOP: the port still accepts connections but nothing answers (a hung server, a full disk, a VM paused)."""
-        self.proc.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        self.proc.send_signal(signal.SIGCONT)
-
-    def destroy(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.thaw()
-        self.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def private_redis():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        service_missing("redis-server is not installed")
-    r = PrivateRedis(binary).start()
+    r = PrivateRedis(redis_server()).start()
     yield r
     r.destroy()
 
 
 @pytest.fixture(scope="module")
 def pair(private_redis):
-    with live_server("postgresql", redis_url=private_redis.url, servers=2) as servers:
+    json_logs = {"TELEVISIT_LOG_FORMAT": "json"}  # as in production: INFO lines too (the resyncs)
+    with live_server("postgresql", redis_url=private_redis.url, servers=2, extra_env=json_logs) as servers:
         yield servers
 
 
@@ -178,7 +122,7 @@ def test_with_redis_up_events_cross_processes(w, pair):
     assert ada.wait("admitted")["appointment_id"] == a
 
 
-def test_redis_killed_nothing_fails_and_cross_process_events_resume_when_it_returns(w, pair, private_redis):
+def test_redis_killed_nothing_fails_and_pages_resync_when_it_returns(w, pair, private_redis):
     one, two = pair[0].server, pair[1].server
     a, b = w.book("ada", "09:10"), w.book("bob", "09:20")
     ada, bob = w.peer("ada", server=one), w.peer("bob", server=two)  # the patients: one on each process
@@ -206,24 +150,19 @@ def test_redis_killed_nothing_fails_and_cross_process_events_resume_when_it_retu
 
     # The sockets stay connected (the page shows no banner); every handler acks and commits.
     assert all(p.sio.connected for p in (ada, bob, near, far))
-    assert bob.call("check_in", {"appointment_id": b})["queue"]["position"] == 2
-    marks = {ada: ada.mark(), bob: bob.mark()}
-    assert near.call("running_late", {"minutes": 7}) == {"ok": True, "status": {"status": "running_late", "minutes": 7}}
-    assert ada.wait("queue", _late(7), since=marks[ada])["position"] == 1  # same process: delivered
+    marks = {p: p.mark() for p in (ada, bob, near, far)}
+    assert bob.call("check_in", {"appointment_id": b})["queue"]["position"] == 2  # 2 -> 1: near misses bob
     assert far.call("send_message", {"appointment_id": b, "text": "A few more minutes."})["ok"] is True
     assert bob.wait("clinic_message", since=marks[bob])["text"] == "A few more minutes."  # same process
     assert far.call("admit", {"appointment_id": a})["ok"] is True  # 2 -> 1: committed, the emit is lost
     assert w.appointment(a)["status"] == "in_visit"
+    assert bob.wait("queue", lambda q: q["position"] == 1, since=marks[bob])["late_minutes"] != 7  # same process
+    assert near.call("running_late", {"minutes": 7}) == {"ok": True, "status": {"status": "in_visit"}}
     time.sleep(QUIET)
     assert ada.got("admitted", since=marks[ada]) == []  # 2 -> 1: lost
-    assert not [d for d in bob.got("clinician_status", since=marks[bob]) if d.get("minutes") == 7]  # 1 -> 2: lost
-    moved = bob.wait("queue", lambda q: q["position"] == 1, since=marks[bob])  # from the admit, on bob's process:
-    assert moved["late_minutes"] == 7  # every `queue` carries the whole state, so the next one catches up
-    again = ada.call("check_in", {"appointment_id": a})  # what the page does after any reconnection
-    assert again["ok"] is True and again["status"] == "in_visit"
-    assert ada.wait("admitted", since=marks[ada])["appointment_id"] == a  # re-sent by its own process
-    assert far.call("end_visit", {"appointment_id": a}) == {"ok": True, "appointment_id": a, "status": "completed"}
-    assert w.appointment(a)["status"] == "completed"
+    assert not [q for q in bob.got("queue", since=marks[bob]) if q["late_minutes"] == 7]  # 1 -> 2: lost
+    assert not [d for d in near.got("waiting_list", since=marks[near]) if d["patients"]]  # 2 -> 1: lost
+    assert all(p.got("resync") == [] for p in (ada, bob, near, far))  # Redis is still down
 
     for log in logs:  # a failed publish is logged by python-socketio's RedisManager, never raised
         assert "Cannot publish to redis... giving up" in log.text()
@@ -232,11 +171,30 @@ def test_redis_killed_nothing_fails_and_cross_process_events_resume_when_it_retu
 
     time.sleep(max(0.0, OUTAGE - (time.monotonic() - down_at)))
     private_redis.start()
-    took = _late_reaches(near, bob, timeout=RECOVERY, minutes=11)  # 1 -> 2 again, without a restart
-    print(f"Redis down {OUTAGE:.0f} s; cross-process events flowed again {took:.1f} s after it returned")
+    back_at = time.monotonic()
+    # Each process, subscribed again, tells its own sockets `resync` (the listener waits at most RETRY_CAP s).
+    for p in (ada, bob, near, far):
+        p.wait("resync", since=marks[p], timeout=RESYNC_WITHIN)
+    took = time.monotonic() - back_at
+    print(f"Redis down {OUTAGE:.0f} s; every page heard `resync` {took:.1f} s after it returned")
+    assert took < RESYNC_WITHIN
+
+    # What each page does on `resync`, done here by hand (a Peer is a python-socketio client: it runs no page
+    # script): static/js/waiting_room.js checks in again, static/js/clinic.js joins its clinic again.
+    again = ada.call("check_in", {"appointment_id": a})
+    assert again["ok"] is True and again["status"] == "in_visit"  # admitted meanwhile: the page starts the visit
+    assert ada.wait("admitted", since=marks[ada])["appointment_id"] == a  # re-sent by its own process
+    queue = bob.call("check_in", {"appointment_id": b})["queue"]
+    assert queue["position"] == 1 and queue["late_minutes"] == 7  # the lost lateness
+    listing = near.call("join_clinic", {})["waiting_list"]
+    assert listing["in_visit"]["appointment_id"] == a and [p["appointment_id"] for p in listing["patients"]] == [b]
+
+    assert far.call("end_visit", {"appointment_id": a}) == {"ok": True, "appointment_id": a, "status": "completed"}
+    assert _late_reaches(near, bob, timeout=10, minutes=11) < 10  # 1 -> 2 again, without a restart
     assert _late_reaches(far, near, timeout=10, minutes=21) < 10  # and 2 -> 1
     assert len(ada.got("admitted", since=marks[ada])) == 1  # the lost one is not replayed (pub/sub keeps nothing)
     for log in logs:
+        assert "asked to resync" in log.text()  # logged at INFO, without patient data
         assert log.failures() == [], log.text()[-4000:]
 
 
@@ -259,4 +217,8 @@ def test_a_frozen_redis_holds_up_no_handler_and_no_sign_in(w, pair, private_redi
         assert _book_via_api(w, two, "cy", "11:00").status_code == 201
     finally:
         private_redis.thaw()
+    mark = far.mark()
     assert _late_reaches(near, far, timeout=RECOVERY, minutes=41) < RECOVERY  # and it all flows again
+    # The listeners never noticed (a frozen Redis keeps their connections), but a publish gave up: the next one
+    # that works is followed by `resync` to every page, through Redis.
+    far.wait("resync", since=mark, timeout=10)
