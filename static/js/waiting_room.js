@@ -160,9 +160,13 @@ function resume() {
 // lost. Fetch the state as after a reconnection: in the queue check in again (its ack brings the place, the
 // clinician's status and, when admitted meanwhile, the visit); in the visit join it again (`ready` again, which
 // a working call ignores and a call whose signals were lost answers).
-function resync() {
-  if (page.phase === "queue") checkIn();
-  else if (page.phase === "visit" && page.call) page.call.rejoin();
+async function resync() {
+  if (page.phase === "queue") return checkIn();
+  if (page.phase !== "visit" || !page.call) return;
+  // The visit may have ended while the message queue was down (`visit_ended` lost): ask before rejoining.
+  const ack = await request(socket, "check_in", { appointment_id: appointmentId, ...(page.checkin || {}) });
+  if (!ack.ok && ack.error.code === "closed") return endVisit("completed");
+  page.call.rejoin();
 }
 
 const socket = connect({ join: root.dataset.join, banner: $("banner"), onConnect: resume });

@@ -125,3 +125,28 @@ def test_the_pages_catch_up_by_themselves_when_redis_returns(opened, w, pair, pr
         expect(page.locator("#banner")).to_be_hidden()
         assert page.evaluate("window.bannerShown") == 0  # the sockets never dropped: no banner, not even briefly
     assert w.appointment(a)["status"] == "in_visit"
+
+
+def test_a_visit_ended_while_redis_was_down_ends_on_the_patients_page_when_it_returns(opened, w, pair, private_redis):
+    one, two = pair[0].server, pair[1].server
+    a = w.book("bob", "09:20")
+    doc = _signed_in(opened(two.url), "doc@x.org")
+    doc.goto("/clinic")
+    patient = _signed_in(opened(one.url), "bob@x.org", viewport=PHONE)
+    _check_in(patient, a)
+    expect(doc.locator(f"#appt-{a}").locator(".connection")).to_have_text("Connected")
+    doc.get_by_role("button", name="Admit: Bob").click()
+    _in_call(patient)
+    _in_call(doc)
+
+    private_redis.kill()
+    doc.get_by_role("button", name="End visit").first.click()
+    doc.get_by_role("dialog").get_by_role("button", name="Yes, end the visit").click()
+    expect(doc.locator("#video")).to_be_hidden()  # committed on server 2; `visit_ended` (2 -> 1) is lost
+    assert w.appointment(a)["status"] == "completed"
+    patient.wait_for_timeout(QUIET)
+    expect(patient.locator("#room")).to_have_attribute("data-phase", "visit")
+
+    private_redis.start()
+    expect(patient.get_by_role("heading", name="Your visit has ended")).to_be_visible(timeout=RESYNC_WITHIN * 1000)
+    expect(patient.locator("#room")).to_have_attribute("data-phase", "ended")
