@@ -148,33 +148,29 @@ def measure_http_search(port: int, ds: Dataset, args, now: datetime) -> dict:
     return {"http": stats(out), "http_slots": n}
 
 
-def measure_throughput(
-    port: int, token: str, candidates: list[dict], ds: Dataset, clients: int, keep_alive: bool = False, meter=None
-) -> dict:
-    """Book `candidates` with `clients` threads; `meter()` (optional) starts a CpuMeter when the clock does."""
-    headers = {"Authorization": f"Bearer {token}"}
+def concurrently(port: int, headers: dict, count: int, clients: int, request, *, keep_alive: bool = False, meter=None):
+    """Make requests 0..count-1 with `clients` threads, each its own `Client(port, headers)`; `request(client, i)`
+    makes request i and returns (status, error code or ""). The clock starts when every client is connected and
+    warmed up (and `meter()`, optional, starts a CpuMeter then). Returns ([(status, ms, code)], seconds, meter)."""
     counter = itertools.count()
     results: list[tuple[int, float, str]] = []
     lock = threading.Lock()
     barrier = threading.Barrier(clients + 1)
 
-    def worker(k: int) -> None:
+    def worker() -> None:
         client = Client(port, headers, keep_alive=keep_alive)
         client.get("/api/v1/locations")  # warm up before the clock starts
         mine = []
         barrier.wait()
-        while (i := next(counter)) < len(candidates):
-            body = dict(candidates[i], patient_id=ds.patient_ids[i % len(ds.patient_ids)], reason="bench")
+        while (i := next(counter)) < count:
             t0 = time.perf_counter()
-            status, payload = client.post_json("/api/v1/appointments", body)
-            error = payload.get("error", {}) if status != 201 else {}
-            code = ":".join(filter(None, (error.get("code"), error.get("reason"))))
+            status, code = request(client, i)
             mine.append((status, (time.perf_counter() - t0) * 1000, code))
         client.close()
         with lock:
             results.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
     barrier.wait()
@@ -182,24 +178,67 @@ def measure_throughput(
     cpu = meter() if meter else None
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - t0
+    return results, time.perf_counter() - t0, cpu
+
+
+def by_status(results: list[tuple[int, float, str]]) -> dict[str, int]:
+    """How many answers of each status (and error code): {"201": 2990, "409 slot_unavailable": 10}."""
+    out: dict[str, int] = {}
+    for s, _, code in results:
+        key = f"{s} {code}".strip()
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def measure_throughput(
+    port: int, token: str, candidates: list[dict], ds: Dataset, clients: int, keep_alive: bool = False, meter=None
+) -> dict:
+    """Book `candidates` with `clients` threads; `meter()` (optional) starts a CpuMeter when the clock does."""
+
+    def book(client: Client, i: int) -> tuple[int, str]:
+        body = dict(candidates[i], patient_id=ds.patient_ids[i % len(ds.patient_ids)], reason="bench")
+        status, payload = client.post_json("/api/v1/appointments", body)
+        error = payload.get("error", {}) if status != 201 else {}
+        return status, ":".join(filter(None, (error.get("code"), error.get("reason"))))
+
+    headers = {"Authorization": f"Bearer {token}"}
+    results, elapsed, cpu = concurrently(
+        port, headers, len(candidates), clients, book, keep_alive=keep_alive, meter=meter
+    )
     ok = sum(1 for s, _, _ in results if s == 201)
     cpu_ms = cpu.per(ok) if cpu else None
     if cpu_ms:
         parts = ", ".join(f"{k} {v:.1f}" for k, v in cpu_ms.items())
         log(f"  CPU ms per booking: {parts}; two idle cores could do about {2000 / cpu_ms['total']:.0f}/s")
-    by_status: dict[str, int] = {}
-    for s, _, code in results:
-        key = f"{s} {code}".strip()
-        by_status[key] = by_status.get(key, 0) + 1
+    statuses = by_status(results)
     lat = stats([ms for _, ms, _ in results])
-    log(f"  {ok} bookings in {elapsed:.2f} s by {clients} clients: {ok / elapsed:.0f}/s; statuses {by_status}")
+    log(f"  {ok} bookings in {elapsed:.2f} s by {clients} clients: {ok / elapsed:.0f}/s; statuses {statuses}")
     return {
         "throughput": ok / elapsed,
         "booked": ok,
         "attempts": len(results),
         "elapsed_s": elapsed,
-        "statuses": by_status,
+        "statuses": statuses,
         "booking_latency": lat,
         "cpu_ms_per_booking": cpu_ms,
+    }
+
+
+def measure_requests(port: int, path: str, count: int, clients: int, keep_alive: bool = False) -> dict:
+    """GET `path` `count` times with `clients` threads (as `measure_throughput` books): answers/s of status 200."""
+
+    def get(client: Client, _i: int) -> tuple[int, str]:
+        return client.get(path)[0], ""
+
+    results, elapsed, _ = concurrently(port, {}, count, clients, get, keep_alive=keep_alive)
+    ok = sum(1 for s, _, _ in results if s == 200)
+    lat = stats([ms for _, ms, _ in results])
+    log(f"  GET {path}: {ok} answers in {elapsed:.2f} s by {clients} clients: {ok / elapsed:.0f}/s")
+    return {
+        "rate": ok / elapsed,
+        "ok": ok,
+        "attempts": len(results),
+        "elapsed_s": elapsed,
+        "statuses": by_status(results),
+        "latency": lat,
     }

@@ -185,8 +185,19 @@ def _quick_close() -> None:
 class Peer:
     """A python-socketio client on /waiting-room (websocket transport) that records every event it gets."""
 
-    def __init__(self, url: str, *, auth: dict | None = None, headers: dict | None = None, name: str = "peer"):
+    def __init__(
+        self,
+        url: str,
+        *,
+        auth: dict | None = None,
+        headers: dict | None = None,
+        name: str = "peer",
+        reconnection: bool = False,
+    ):
+        """`reconnection`: reconnect by itself when the connection drops (as the page's client does), with the
+        same URL, headers (a route cookie) and credentials; `connections` counts the connects."""
         self.url, self.auth, self.headers, self.name = url, auth, headers or {}, name
+        self.reconnection, self.connections = reconnection, 0
         self.events: list[tuple[str, object]] = []
         self._cond = threading.Condition()
         self.refusal: object = None
@@ -194,14 +205,20 @@ class Peer:
 
     def _client(self) -> socketio.Client:
         _quick_close()
-        sio = socketio.Client(reconnection=False)
+        sio = socketio.Client(reconnection=self.reconnection, reconnection_delay=0.2, reconnection_delay_max=1)
         sio.on("*", self._record, namespace=NS)
+        sio.on("connect", self._connected, namespace=NS)
         sio.on("connect_error", self._refused, namespace=NS)
         return sio
 
     def _record(self, event, *args):
         with self._cond:
             self.events.append((event, args[0] if len(args) == 1 else list(args)))
+            self._cond.notify_all()
+
+    def _connected(self):
+        with self._cond:
+            self.connections += 1
             self._cond.notify_all()
 
     def _refused(self, data=None):
