@@ -72,7 +72,8 @@ class Room:
         return False
 
 
-def _days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
+def days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
+    """The local dates of `zone` that [lo, hi) meets."""
     first, last = local_date(lo, zone), local_date(hi - timedelta(microseconds=1), zone)
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -94,17 +95,27 @@ class ChunkScan:
 
     def slots(self, lo: datetime, hi: datetime) -> list[Slot]:
         """Free slots starting in [lo, hi), for every clinician of the catalog."""
-        days = {zone: _days(lo, hi, zone) for zone in set(self.cat.zones.values())}
+        days_of = {zone: days(lo, hi, zone) for zone in set(self.cat.zones.values())}
         out: list[Slot] = []
         for cid, by_loc in self.cat.by_loc.items():
             modes = self.cat.modes[cid]
             for loc_id, by_weekday in by_loc.items():
                 zone = self.cat.zones[loc_id]
-                for day in days[zone]:
+                for day in days_of[zone]:
                     rules = by_weekday.get(day.weekday())
                     if rules and (self.only is None or (loc_id, day) in self.only):
                         found = self._day(cid, loc_id, zone, day, rules)
                         out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
+        return out
+
+    def slots_of(self, days_: list[tuple], lo: datetime, hi: datetime) -> list[Slot]:
+        """Free slots starting in [lo, hi) of the clinician-days `days_`: (cid, site, local date, rules)."""
+        out: list[Slot] = []
+        for cid, loc_id, day, rules in days_:
+            if self.only is None or (loc_id, day) in self.only:
+                modes = self.cat.modes[cid]
+                found = self._day(cid, loc_id, self.cat.zones[loc_id], day, rules)
+                out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
         return out
 
     def _day(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -28,6 +28,8 @@ from televisit.services.booking import busy_time
 from televisit.services.booking import snapshot as catalog_snapshot
 from televisit.services.booking.extras import Extras
 from televisit.services.booking.scan import ChunkScan, by_location
+from televisit.services.booking.scan import days as scan_days
+from televisit.services.booking.scan import window as scan_window
 from televisit.services.booking.snapshot import Snapshot
 
 CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows) ...
@@ -113,14 +115,18 @@ def _catalog(snap: Snapshot, q: SlotQuery, visit: VisitSpec) -> _Catalog:
     return snap.remember(key, lambda: _Catalog(snap, q, visit))
 
 
-def _chunk(session: Session, snap: Snapshot, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude, extras, only):
-    """Load what can block a slot starting in [lo, hi) and wrap it for scanning (a ChunkScan)."""
+def _chunk(
+    session: Session, snap: Snapshot, cat: _Catalog, visit: VisitSpec, lo, hi, now, exclude, extras, only, ids=None
+):
+    """Load what can block a slot starting in [lo, hi) of clinicians `ids` (None: all the catalog's) and wrap it
+    for scanning (a ChunkScan)."""
     # A slot's blocked interval reaches buffer_before earlier and duration + buffer_after later
     # (time off only meets the visit itself), so nothing further out can matter.
     before = timedelta(minutes=max(visit.buffer_before_minutes, 0))
     after = visit.duration + timedelta(minutes=max(visit.buffer_after_minutes, 0))
     need = max(visit.blocked(lo)[1] - visit.blocked(lo)[0], timedelta(0))  # a slot's blocked interval
-    busy, off = busy_time.free_gaps(session, list(cat.rules), lo - before, hi + after, exclude, need, snap=snap)
+    ids = list(cat.rules) if ids is None else ids
+    busy, off = busy_time.free_gaps(session, ids, lo - before, hi + after, exclude, need, snap=snap)
     if extras is not None:
         extras.load(session, lo - before, hi + after, exclude)
     return ChunkScan(cat, visit, busy, off, lo, hi, now, only)
@@ -143,6 +149,8 @@ def search(
     hi = min(hi, now + timedelta(days=visit.max_advance_days, seconds=1))
     step = STEP if q.limit is not None else CHUNK
     extras = Extras(snap, visit, q.patient_region, q.location_id) if visit.needs_more else None
+    if q.limit is not None and extras is None and len(cat.rules) > 1:
+        return _earliest(session, snap, cat, visit, q, lo, hi, now, exclude_appointment_id)
     found: list[Slot] = []
     span = FIRST if q.limit is not None else CHUNK
     while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
@@ -155,3 +163,79 @@ def search(
             lo = min(lo + step, chunk_hi)
     found.sort(key=ORDER)
     return found[: q.limit] if q.limit is not None else found
+
+
+BATCH = 250  # clinician-days in the first batch of `_earliest` (then twice as many each time)
+
+
+def _earliest(session, snap, cat: _Catalog, visit: VisitSpec, q: SlotQuery, lo, hi, now, exclude) -> list[Slot]:
+    """The `q.limit` earliest free slots, a day at a time, without reading every clinician's day.
+
+    A clinician-day's slots start in its rule windows and not before `lo`, so max(first window start, lo) is a
+    lower bound of its slots; with its clinician and site it bounds their place in the listed order (`ORDER`).
+    Clinician-days are taken in that order, a batch at a time (busy time is read for that batch only), until the
+    `limit`-th slot found comes before the next clinician-day's bound: no slot not yet looked at can come
+    earlier, so the answer is the one a search of everyone would give. In a large program many are free at
+    the first possible time, and the search stops after a batch or two."""
+    found: list[Slot] = []
+    while lo < hi and len(found) < q.limit:
+        day_hi = min(lo + STEP, hi)
+        order = frontier(snap, cat, q, lo, day_hi)
+        start, size = 0, BATCH
+        while start < len(order):
+            batch = order[start : start + size]
+            start, size = start + len(batch), size * 2
+            ids = sorted({c[1] for c in batch})
+            chunk = _chunk(session, snap, cat, visit, lo, day_hi, now, exclude, None, q.only, ids)
+            found.extend(chunk.slots_of([c[1:] for c in batch], lo, day_hi))
+            found.sort(key=ORDER)
+            if len(found) >= q.limit and (start == len(order) or _before(found[q.limit - 1], order[start])):
+                break
+        lo = day_hi
+    return found[: q.limit]
+
+
+def _before(slot: Slot, candidate: tuple) -> bool:
+    """True when `slot` is listed before every slot the clinician-day `candidate` (bound, cid, site, ...) can have."""
+    return (slot.start, slot.clinician_id, slot.location_id) < candidate[:3]
+
+
+def frontier(snap: Snapshot, cat: _Catalog, q: SlotQuery, lo: datetime, hi: datetime) -> list[tuple]:
+    """Every clinician-day with a rule window meeting [lo, hi), as (bound, cid, site, local date, rules), in the
+    order of (bound, cid, site): bound = max(its first window's start, lo)."""
+    started, later = [], []
+    for loc, zone in cat.zones.items():
+        for day in scan_days(lo, hi, zone):
+            for first, last, cid, rules in _site_day(snap, cat, q, loc, day):
+                if first >= hi:
+                    break  # sorted by first start: the rest start later still
+                if last <= lo:
+                    continue
+                if first <= lo:
+                    started.append((lo, cid, loc, day, rules))
+                else:
+                    later.append((first, cid, loc, day, rules))
+    started.sort(key=_KEY)
+    later.sort(key=_KEY)
+    return started + later
+
+
+_KEY = itemgetter(0, 1, 2)
+
+
+def _site_day(snap: Snapshot, cat: _Catalog, q: SlotQuery, loc: int, day: date) -> list[tuple]:
+    """(first window start, last window end, cid, rules) of every clinician of the catalog working at `loc` on
+    local `day`, by first start (once per catalog snapshot, search filter, site and date)."""
+    key = ("frontier", q.visit_type_id, q.clinician_id, q.location_id, q.mode, q.patient_region, q.specialty, loc, day)
+    return snap.remember(key, lambda: _site_day_rows(cat, loc, day))
+
+
+def _site_day_rows(cat: _Catalog, loc: int, day: date) -> list[tuple]:
+    zone, rows = cat.zones[loc], []
+    for cid, by_loc in cat.by_loc.items():
+        rules = by_loc.get(loc, {}).get(day.weekday())
+        windows = [w for r in rules or () if (w := scan_window(r, day, zone)) is not None]
+        if windows:
+            rows.append((min(w[0] for w in windows), max(w[1] for w in windows), cid, rules))
+    rows.sort(key=itemgetter(0, 2))
+    return rows
