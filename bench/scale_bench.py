@@ -10,20 +10,26 @@ weeks to ~85% with holes) in its own PostgreSQL database `televisit_scale_<clini
 in-process searches as `bench.booking_bench` (`bench.measure.measure_in_process`): the 20 earliest slots of a
 new-patient consultation over 90 days across every clinician and site, and one site's week four weeks out.
 All sizes are measured in one run, one after another, so the figures compare (this VM's speed moves by 2x
-within the hour).
+within the hour). With `--baseline REV` (default 639ab1c, the search before issue 17's changes) the same
+searches also run through the slot engine, scan and search modules of that git revision, loaded beside this
+checkout's, alternating call by call, and both answers must be equal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import time
+import types
+from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
 from bench.booking_bench import DEFAULT_ADMIN_URL, load, load_average, machine, make_app, recreate_database
 from bench.dataset import Dataset
-from bench.measure import log, measure_in_process
+from bench.measure import log, search_query, stats, week_query
 
 TARGETS = {600: 20.0, 6000: 60.0}  # first-available median, ms
 WEEK_TARGET = (600, 50.0)  # week listing median at 600 clinicians, ms
@@ -41,6 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--week-offset", type=int, default=4)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--baseline", default="639ab1c", help="git revision whose search runs beside (none: skip)")
     p.add_argument("--json", metavar="PATH")
     return p.parse_args(argv)
 
@@ -99,7 +106,7 @@ def one_size(args, clinicians: int, visits: int, now) -> dict:
             ds = dataset_from_database() if reuse else load(run, now, {})[0]
             clock.freeze(now)
             log(f"  measuring ({args.runs} runs each, load average {load_average()})")
-            fig |= measure_in_process(ds, run, now)
+            fig |= side_by_side(ds, run, now, baseline_search(args.baseline))
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -111,19 +118,87 @@ def one_size(args, clinicians: int, visits: int, now) -> dict:
     return fig
 
 
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = (  # the search's modules, in import order: each later one refers to the earlier ones' classes
+    ("televisit/domain/availability.py", "availability"),
+    ("televisit/services/booking/scan.py", "scan"),
+    ("televisit/services/booking/search.py", "search"),
+)
+
+
+def baseline_search(rev: str | None):
+    """`search` as git revision `rev` had it (its engine, scan and search modules), or None."""
+    if not rev or rev == "none":
+        return None
+    import televisit.domain.availability as current
+
+    shared = {k: getattr(current, k) for k in ("Rule", "VisitSpec", "Slot", "Intervals", "ClinicianDay")}
+    loaded: dict[str, types.ModuleType] = {}
+    for path, name in MODULES:
+        source = subprocess.check_output(["git", "-C", str(ROOT), "show", f"{rev}:{path}"], text=True)
+        module = types.ModuleType(f"baseline_{name}")
+        sys.modules[module.__name__] = module  # dataclasses look their module up
+        exec(compile(source, module.__name__, "exec"), module.__dict__)
+        module.__dict__.update(shared)  # the same value classes, so the answers compare
+        if name == "scan":
+            module.__dict__.update(free_slots=loaded["availability"].free_slots)
+        if name == "search":
+            module.__dict__.update(ChunkScan=loaded["scan"].ChunkScan, by_location=loaded["scan"].by_location)
+        loaded[name] = module
+    return loaded["search"].search
+
+
+def side_by_side(ds: Dataset, args, now, old) -> dict:
+    """First-available and the week listing, this checkout's search and (when given) the baseline's, alternating."""
+    from televisit.domain.timezones import get_zone, local_date
+    from televisit.extensions import db
+    from televisit.services.booking.search import search
+
+    first = local_date(now, get_zone("America/New_York"))
+    queries = {"search": search_query(ds, args, first), "week": week_query(ds, args, now)}
+    impls = {"": search} | ({"baseline_": old} if old else {})
+    fig: dict = {}
+    for label, q in queries.items():
+        times: dict[str, list[float]] = {k: [] for k in impls}
+        answers = {}
+        for i in range(args.runs + 3):  # 3 warm-up rounds
+            for key, fn in impls.items():
+                db.session.remove()
+                t0 = time.perf_counter()
+                answers[key] = fn(db.session, q, now=now)
+                if i >= 3:
+                    times[key].append((time.perf_counter() - t0) * 1000)
+        if old and answers["baseline_"] != answers[""]:
+            raise SystemExit(f"{label}: the baseline's answer differs from this checkout's")
+        for key in impls:
+            fig[f"{key}{label}"] = stats(times[key])
+        fig[f"{label}_slots" if label == "week" else "search_slots"] = len(answers[""])
+        said = ", ".join(f"{k or 'this'} median {stats(v)['median']:.1f} ms" for k, v in times.items())
+        log(f"  {label}: {len(answers[''])} slots; {said}")
+    return fig
+
+
 def report(figs: list[dict]) -> str:
-    rows = ["| clinicians / visits | first-available median (p95) | week listing median (p95), slots | target |"]
-    rows.append("| --- | ---: | ---: | --- |")
+    rows = [
+        "| clinicians / visits | first-available median (p95) | baseline | week listing median (p95), slots "
+        "| baseline | target |"
+    ]
+    rows.append("| --- | ---: | ---: | ---: | ---: | --- |")
     for f in figs:
         n = f["clinicians"]
         goal = [f"first ≤ {TARGETS[n]:.0f} ms"] if n in TARGETS else []
         goal += [f"week ≤ {WEEK_TARGET[1]:.0f} ms"] if n == WEEK_TARGET[0] else []
         s, w = f["search"], f["week"]
+        bs, bw = f.get("baseline_search"), f.get("baseline_week")
         rows.append(
-            f"| {n:,} / {f['visits']:,} | {s['median']:.1f} ({s['p95']:.1f}) ms | "
-            f"{w['median']:.1f} ({w['p95']:.1f}) ms, {f['week_slots']:,} | {'; '.join(goal) or '—'} |"
+            f"| {n:,} / {f['visits']:,} | {s['median']:.1f} ({s['p95']:.1f}) ms | {_ms(bs)} | "
+            f"{w['median']:.1f} ({w['p95']:.1f}) ms, {f['week_slots']:,} | {_ms(bw)} | {'; '.join(goal) or '—'} |"
         )
     return "\n".join(rows)
+
+
+def _ms(fig: dict | None) -> str:
+    return "—" if fig is None else f"{fig['median']:.1f} ({fig['p95']:.1f}) ms"
 
 
 def missed(figs: list[dict]) -> bool:

@@ -5,7 +5,10 @@ decides what is free. The catalog (who offers the visit, their rules, the sites'
 in-memory snapshot (`catalog_snapshot`: one small query checks it is current); busy time is read as
 merged gaps (`busy_time.free_gaps`). The search skips work whose answer is known to be "nothing":
 rule windows where no grid start has room, days inside the minimum notice, and days after the point
-where `limit` slots are certain. The booking check (`booking_check`) asks the same engine.
+where `limit` slots are certain. In a large program (more clinicians than `BATCH`) the earliest `limit`
+slots come from a frontier (`_earliest`): clinician-days in the order of a lower bound of their slots, busy
+time read a batch at a time, until nothing unread can come earlier. The booking check (`booking_check`)
+asks the same engine.
 """
 
 from __future__ import annotations
@@ -32,9 +35,7 @@ from televisit.services.booking.scan import days as scan_days
 from televisit.services.booking.scan import window as scan_window
 from televisit.services.booking.snapshot import Snapshot
 
-CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows) ...
-FIRST = timedelta(days=1)  # ... but a `limit` search reads one day first and doubles: the earliest slots need
-# not wait for a fortnight of every clinician's bookings
+CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows)
 STEP = timedelta(days=1)  # a `limit` search checks whether it has enough after every day
 ORDER = attrgetter("start", "clinician_id", "location_id", "mode")  # the order slots are listed in
 
@@ -149,13 +150,11 @@ def search(
     hi = min(hi, now + timedelta(days=visit.max_advance_days, seconds=1))
     step = STEP if q.limit is not None else CHUNK
     extras = Extras(snap, visit, q.patient_region, q.location_id) if visit.needs_more else None
-    if q.limit is not None and extras is None and len(cat.rules) > 1:
+    if q.limit is not None and extras is None and len(cat.rules) > BATCH:
         return _earliest(session, snap, cat, visit, q, lo, hi, now, exclude_appointment_id)
     found: list[Slot] = []
-    span = FIRST if q.limit is not None else CHUNK
     while cat.rules and lo < hi and (q.limit is None or len(found) < q.limit):
-        chunk_hi = min(lo + span, hi)
-        span = min(span * 2, CHUNK)
+        chunk_hi = min(lo + CHUNK, hi)
         chunk = _chunk(session, snap, cat, visit, lo, chunk_hi, now, exclude_appointment_id, extras, q.only)
         while lo < chunk_hi and (q.limit is None or len(found) < q.limit):
             slots = chunk.slots(lo, min(lo + step, chunk_hi))
@@ -169,7 +168,8 @@ BATCH = 250  # clinician-days in the first batch of `_earliest` (then twice as m
 
 
 def _earliest(session, snap, cat: _Catalog, visit: VisitSpec, q: SlotQuery, lo, hi, now, exclude) -> list[Slot]:
-    """The `q.limit` earliest free slots, a day at a time, without reading every clinician's day.
+    """The `q.limit` earliest free slots of a large program (more clinicians than a batch), without reading
+    every clinician's day: the first day, then windows twice as long while too few are found.
 
     A clinician-day's slots start in its rule windows and not before `lo`, so max(first window start, lo) is a
     lower bound of its slots; with its clinician and site it bounds their place in the listed order (`ORDER`).
@@ -178,8 +178,9 @@ def _earliest(session, snap, cat: _Catalog, visit: VisitSpec, q: SlotQuery, lo, 
     earlier, so the answer is the one a search of everyone would give. In a large program many are free at
     the first possible time, and the search stops after a batch or two."""
     found: list[Slot] = []
+    span = STEP
     while lo < hi and len(found) < q.limit:
-        day_hi = min(lo + STEP, hi)
+        day_hi, span = min(lo + span, hi), min(span * 2, CHUNK)  # a day first; twice as long while none is found
         order = frontier(snap, cat, q, lo, day_hi)
         start, size = 0, BATCH
         while start < len(order):
