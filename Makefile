@@ -4,6 +4,8 @@
 PY ?= python3
 # `make run PORT=8000` (or PORT=8000 make run) serves on another port; links in messages follow it.
 PORT ?= 5000
+# The 30 slowest tests are listed at the end of every run (the suite must stay inside CI's 90 minutes).
+PYTEST_ARGS ?= --durations=30
 export TELEVISIT_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
