@@ -56,7 +56,11 @@ def test_a_postgresql_session_ended_by_the_server_loses_its_lock(tmp_path, pg_ur
     admin = create_engine(pg_url)
     with admin.begin() as conn:
         ended = conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'jobs@a:1'")
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'jobs@a:1' AND datname = current_database()"
+                " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"  # the holder's session
+            )
         ).scalars()
         assert list(ended) == [True]
     assert wait_until(b.try_acquire, 10, every=0.05)  # once the server has ended that backend

@@ -136,6 +136,7 @@ def test_the_sockets_of_a_silent_process_are_cleared_as_disconnections(app, day)
     }
     assert next(e.data for e in emits if e.event == "clinician_status")["status"] == "offline"
     assert set(db.session.scalars(select(SocketPresence.sid))) == {"elsewhere"}
-    assert set(db.session.scalars(select(WebProcess.name))) == {"alive"}
+    # (this test process's own heartbeat may have a row too, when an earlier test connected a socket in-process)
+    assert set(db.session.scalars(select(WebProcess.name))) & {"dead", "alive"} == {"alive"}
     assert clear_dead(db.session, now=_t(TEN), wall_now=wall, stale=timedelta(minutes=1)) == (0, [])
     db.session.commit()
