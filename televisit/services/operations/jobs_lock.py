@@ -187,7 +187,11 @@ class AdvisoryLock:
         return None
 
     def release(self) -> None:
-        """Close the session: PostgreSQL frees its lock."""
+        """Unlock, then close the session. Closing alone frees the lock too, but only once the server's backend
+        has exited, a moment later: a standby asking right after would still find it taken."""
+        if self.held and self.conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                self._ask(text("SELECT pg_advisory_unlock(:key)"), {"key": KEY})
         self.held = False
         self._close()
         self.engine.dispose()
