@@ -27,7 +27,15 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
-from bench.booking_bench import DEFAULT_ADMIN_URL, load, load_average, machine, make_app, recreate_database
+from bench.booking_bench import (
+    DEFAULT_ADMIN_URL,
+    drop_database,
+    load,
+    load_average,
+    machine,
+    make_app,
+    recreate_database,
+)
 from bench.dataset import Dataset
 from bench.measure import log, search_query, stats, week_query
 
@@ -112,8 +120,6 @@ def one_size(args, clinicians: int, visits: int, now) -> dict:
     finally:
         clock.reset()
         if not args.reuse:
-            from bench.booking_bench import drop_database
-
             drop_database(args.admin_url, name)
     return fig
 

@@ -89,12 +89,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for any one event")
     p.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = p.parse_args(argv)
+    check_sizes(p, args)
+    args.threads = args.threads or args.connections + 100
+    return args
+
+
+def check_sizes(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse a line longer than the connections, or a first visit too late for every visit to start in time."""
     if not 1 <= args.line <= args.connections:
         p.error("--line must be between 1 and --connections")
     if not 0 < args.lead < LAST_START - 1:
         p.error(f"--lead must be between 0 and {LAST_START - 1} minutes")
-    args.threads = args.threads or args.connections + 100
-    return args
 
 
 # --- data ----------------------------------------------------------------------------------------

@@ -55,12 +55,12 @@ from bench.booking_bench import drop_database, load_average, machine, make_app, 
 from bench.measure import log, stats
 from bench.ws_bench import (
     DEFAULT_ADMIN_URL,
-    LAST_START,
     NS,
     TARGET_BROADCAST_LINE,
     TARGET_BROADCAST_P95,
     Bench,
     Patient,
+    check_sizes,
     children,
     load,
     tree_status,
@@ -97,10 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="leave the stack running and its database in place")
     p.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = p.parse_args(argv)
-    if not 1 <= args.line <= args.connections:
-        p.error("--line must be between 1 and --connections")
-    if not 0 < args.lead < LAST_START - 1:
-        p.error(f"--lead must be between 0 and {LAST_START - 1} minutes")
+    check_sizes(p, args)
     args.admits = 0
     return args
 

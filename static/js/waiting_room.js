@@ -61,9 +61,11 @@ function toUrgentPage() {
   window.location.assign(root.dataset.urgentUrl);
 }
 
+// What a check-in sends: the appointment and what the pre-visit check declared (again after a reconnection).
+const checkInBody = () => ({ appointment_id: appointmentId, ...(page.checkin || {}) });
+
 async function checkIn() {
-  const body = { appointment_id: appointmentId, ...(page.checkin || {}) };
-  const ack = await request(socket, "check_in", body);
+  const ack = await request(socket, "check_in", checkInBody());
   if (!ack.ok && ack.error.code === "urgent") return toUrgentPage(); // new red-flag symptoms said at this visit
   if (!ack.ok) {
     if (page.phase === "precheck") {
@@ -164,7 +166,7 @@ async function resync() {
   if (page.phase === "queue") return checkIn();
   if (page.phase !== "visit" || !page.call) return;
   // The visit may have ended while the message queue was down (`visit_ended` lost): ask before rejoining.
-  const ack = await request(socket, "check_in", { appointment_id: appointmentId, ...(page.checkin || {}) });
+  const ack = await request(socket, "check_in", checkInBody());
   if (!ack.ok && ack.error.code === "closed") return endVisit("completed");
   page.call.rejoin();
 }

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, Browsers
-from tests.support.private_redis import PrivateRedis, redis_server
-from tests.support.waiting_world import live_server, world
+from tests.support.redis_fixtures import private_redis_fixture, world_fixture  # noqa: F401 (fixtures)
+from tests.support.waiting_world import live_server
 
 QUIET = 2_000  # ms an event that should not arrive is given to arrive anyway
 RESYNC_WITHIN = 8.0  # seconds from Redis answering again to the patient's page being in the visit
@@ -36,23 +36,9 @@ document.addEventListener("DOMContentLoaded", () => {
 
 
 @pytest.fixture(scope="module")
-def private_redis():
-    r = PrivateRedis(redis_server()).start()
-    yield r
-    r.destroy()
-
-
-@pytest.fixture(scope="module")
 def pair(private_redis):
     with live_server("postgresql", redis_url=private_redis.url, servers=2) as servers:
         yield servers
-
-
-@pytest.fixture
-def w(pair, private_redis):
-    if not private_redis.ping():  # a failed test left it down
-        private_redis.start()
-    yield from world(pair[0])
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ import requests
 
 from tests import factories as f
 from tests.support.live_server import LiveServer, Peer
-from tests.support.private_redis import PrivateRedis, redis_server
-from tests.support.waiting_world import live_server, world
+from tests.support.redis_fixtures import private_redis_fixture, world_fixture  # noqa: F401 (fixtures)
+from tests.support.waiting_world import live_server
 
 NEXT_MONDAY = "2027-03-08"  # the clinic's next Monday: bookable through the API at any time of the test
 OUTAGE = 10.0  # seconds Redis stays down: long enough for the listener's back-off (1, 2, 2, ... s) to reach its cap
@@ -38,24 +38,10 @@ QUIET = 2.0  # how long an event that should not arrive is given to arrive anywa
 
 
 @pytest.fixture(scope="module")
-def private_redis():
-    r = PrivateRedis(redis_server()).start()
-    yield r
-    r.destroy()
-
-
-@pytest.fixture(scope="module")
 def pair(private_redis):
     json_logs = {"TELEVISIT_LOG_FORMAT": "json"}  # as in production: INFO lines too (the resyncs)
     with live_server("postgresql", redis_url=private_redis.url, servers=2, extra_env=json_logs) as servers:
         yield servers
-
-
-@pytest.fixture
-def w(pair, private_redis):
-    if not private_redis.ping():  # a failed test left it down
-        private_redis.start()
-    yield from world(pair[0])
 
 
 class Log:

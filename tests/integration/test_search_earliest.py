@@ -97,3 +97,18 @@ def test_with_each_filter_too(program, filters):
         q = SlotQuery(consult.id, date(2027, 3, 1), date(2027, 3, 12), get_zone("America/New_York"), limit=limit, **kw)
         got = search(db.session, q, now=NOW)
         assert got and got == _first_of_full_listing(q), (filters, limit)
+
+
+def test_over_http_the_api_lists_the_earliest_of_everyone(program, app):
+    """`GET /api/v1/slots` (a limited search: the frontier) against the full listing of the same window."""
+    consult, cle, lon = program
+    q = SlotQuery(consult.id, date(2027, 3, 1), date(2027, 3, 5), get_zone("America/New_York"), limit=7)
+    r = app.test_client().get(
+        f"/api/v1/slots?visit_type_id={consult.id}&from=2027-03-01&to=2027-03-05&tz=America/New_York&limit=7"
+    )
+    assert r.status_code == 200, r.json
+    expected = _first_of_full_listing(q)
+    got = [(s["clinician_id"], s["location_id"], s["mode"], s["start"]) for s in r.json["slots"]]
+    assert [(c, loc, m) for c, loc, m, _ in got] == [(s.clinician_id, s.location_id, s.mode) for s in expected]
+    assert [datetime.fromisoformat(start) for *_, start in got] == [s.start for s in expected]
+    assert r.json["more"] is True

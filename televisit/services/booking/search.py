@@ -112,8 +112,12 @@ class _Catalog:
 
 
 def _catalog(snap: Snapshot, q: SlotQuery, visit: VisitSpec) -> _Catalog:
-    key = ("search", q.visit_type_id, q.clinician_id, q.location_id, q.mode, q.patient_region, q.specialty)
-    return snap.remember(key, lambda: _Catalog(snap, q, visit))
+    return snap.remember(("search", *_filters(q)), lambda: _Catalog(snap, q, visit))
+
+
+def _filters(q: SlotQuery) -> tuple:
+    """What decides a search's catalog: the visit type and the filters (not the dates or the limit)."""
+    return q.visit_type_id, q.clinician_id, q.location_id, q.mode, q.patient_region, q.specialty
 
 
 def _chunk(
@@ -227,8 +231,7 @@ _KEY = itemgetter(0, 1, 2)
 def _site_day(snap: Snapshot, cat: _Catalog, q: SlotQuery, loc: int, day: date) -> list[tuple]:
     """(first window start, last window end, cid, rules) of every clinician of the catalog working at `loc` on
     local `day`, by first start (once per catalog snapshot, search filter, site and date)."""
-    key = ("frontier", q.visit_type_id, q.clinician_id, q.location_id, q.mode, q.patient_region, q.specialty, loc, day)
-    return snap.remember(key, lambda: _site_day_rows(cat, loc, day))
+    return snap.remember(("frontier", *_filters(q), loc, day), lambda: _site_day_rows(cat, loc, day))
 
 
 def _site_day_rows(cat: _Catalog, loc: int, day: date) -> list[tuple]:
