@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from televisit.domain.timezones import wall_to_instant
@@ -110,11 +111,17 @@ class Intervals:
 
 
 def rule_window(rule: Rule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """The UTC window of `rule` on local `day`, or None when the rule does not apply that day."""
-    if day.weekday() != rule.weekday:
+    """The UTC window of `rule` on local `day`, or None when the rule does not apply that day (memoised: it is
+    pure, and a program's clinicians share a few sets of hours, asked for every day a search looks at)."""
+    return _window_of(rule.weekday, rule.start_minute, rule.end_minute, day, zone)
+
+
+@lru_cache(maxsize=65536)
+def _window_of(weekday: int, start_minute: int, end_minute: int, day: date, zone: ZoneInfo):
+    if day.weekday() != weekday:
         return None
-    start = wall_to_instant(day, rule.start_minute, zone)
-    end = wall_to_instant(day, rule.end_minute, zone, closing=True)
+    start = wall_to_instant(day, start_minute, zone)
+    end = wall_to_instant(day, end_minute, zone, closing=True)
     return (start, end) if start < end else None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from televisit.domain.availability import (
@@ -27,14 +26,7 @@ from televisit.domain.timezones import local_date
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
-def window(rule: Rule, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """`rule_window`, memoised: it is pure, and many clinicians share the same hours on the same day."""
-    return _window_of(rule.weekday, rule.start_minute, rule.end_minute, day, zone)
-
-
-@lru_cache(maxsize=65536)
-def _window_of(weekday: int, start: int, end: int, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    return rule_window(Rule(0, weekday, start, end, frozenset()), day, zone)
+window = rule_window  # memoised in the engine: many clinicians share the same hours on the same day
 
 
 class Room:
@@ -60,6 +52,10 @@ class Room:
 
     def fits(self, span: tuple[datetime, datetime]) -> bool:
         """True when some grid start of the rule window `span` has a whole visit's room."""
+        return self.first(span) is not None
+
+    def first(self, span: tuple[datetime, datetime]) -> datetime | None:
+        """The first grid start of the rule window `span` with a whole visit's room (None: there is none)."""
         ws, we = span
         d = self.duration
         i = max(bisect_right(self.starts, ws) - 1, 0)
@@ -67,9 +63,9 @@ class Room:
             lo = max(self.starts[i], ws)
             first = ws + d * -((ws - lo) // d)  # the first grid start at or after lo
             if first + d <= min(self.ends[i], we):
-                return True
+                return first
             i += 1
-        return False
+        return None
 
 
 def days(lo: datetime, hi: datetime, zone: ZoneInfo) -> list[date]:
@@ -117,6 +113,19 @@ class ChunkScan:
                 found = self._day(cid, loc_id, self.cat.zones[loc_id], day, rules)
                 out.extend(s for s in found if lo <= s.start < hi and s.mode in modes)
         return out
+
+    def first_start(self, cid: int, loc_id: int, day: date, rules: tuple[Rule, ...]) -> datetime | None:
+        """A lower bound of the clinician-day's first free slot: the first grid start of its rule windows with room
+        for the visit between the bookings and time off (None: no slot can be free). A visit that may overlap its
+        neighbours' buffers is not bounded by room: its first window's start, or the scan's start."""
+        if (loc_id, day) in self.cat.closures:
+            return None
+        zone = self.cat.zones[loc_id]
+        spans = [w for r in rules if (w := window(r, day, zone)) is not None]
+        if not self.prune:
+            return max(min((w[0] for w in spans), default=self.lo), self.lo) if spans else None
+        room = self._room(cid)
+        return min((f for w in spans if (f := room.first(w)) is not None), default=None)
 
     def _day(self, cid: int, loc_id: int, zone: ZoneInfo, day: date, rules: tuple[Rule, ...]) -> list[Slot]:
         key = (cid, loc_id, day)

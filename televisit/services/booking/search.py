@@ -168,41 +168,75 @@ def search(
     return found[: q.limit] if q.limit is not None else found
 
 
-BATCH = 250  # clinician-days in the first batch of `_earliest` (then twice as many each time)
+BATCH = 250  # above this many clinicians, a search for the earliest slots takes the frontier (`_earliest`)
+HEAD = 64  # clinician-days `_earliest` reads first, in the order of their bounds
+AFTER = (
+    16  # then clinician-days handed to the engine at once, in the order of their first room (twice as many each time)
+)
+_TICK = timedelta(microseconds=1)
 
 
 def _earliest(session, snap, cat: _Catalog, visit: VisitSpec, q: SlotQuery, lo, hi, now, exclude) -> list[Slot]:
-    """The `q.limit` earliest free slots of a large program (more clinicians than a batch), without reading
-    every clinician's day: the first day, then windows twice as long while too few are found.
+    """The `q.limit` earliest free slots of a large program (more clinicians than a batch), without running the
+    engine over every clinician's day: the first day, then windows twice as long while too few are found.
 
     A clinician-day's slots start in its rule windows and not before `lo`, so max(first window start, lo) is a
     lower bound of its slots; with its clinician and site it bounds their place in the listed order (`ORDER`).
-    Clinician-days are taken in that order, a batch at a time (busy time is read for that batch only), until the
-    `limit`-th slot found comes before the next clinician-day's bound: no slot not yet looked at can come
-    earlier, so the answer is the one a search of everyone would give. In a large program many are free at
-    the first possible time, and the search stops after a batch or two."""
+    The first `BATCH` clinician-days in that order are read and scanned. If the `limit`-th slot found so far comes
+    before every other clinician-day's bound, that is the answer. Otherwise the rest are read at once, only up to
+    that slot when there is one (nothing later can be among the first), their bounds raised to where their
+    bookings first leave room for the visit (`_by_room`: most of a busy program has none), and the engine runs
+    over them in that order until the `limit`-th slot comes before the next bound. Either way the answer is the
+    one a search of everyone would give."""
     found: list[Slot] = []
     span = STEP
     while lo < hi and len(found) < q.limit:
         day_hi, span = min(lo + span, hi), min(span * 2, CHUNK)  # a day first; twice as long while none is found
         order = frontier(snap, cat, q, lo, day_hi)
-        start, size = 0, BATCH
-        while start < len(order):
-            batch = order[start : start + size]
-            start, size = start + len(batch), size * 2
-            ids = sorted({c[1] for c in batch})
-            chunk = _chunk(session, snap, cat, visit, lo, day_hi, now, exclude, None, q.only, ids)
-            found.extend(chunk.slots_of([c[1:] for c in batch], lo, day_hi))
-            found.sort(key=ORDER)
-            if len(found) >= q.limit and (start == len(order) or _before(found[q.limit - 1], order[start])):
-                break
+        head, rest = order[:HEAD], order[HEAD:]
+        chunk = _chunk(session, snap, cat, visit, lo, day_hi, now, exclude, None, q.only, _ids(head))
+        _scan(found, chunk, head, lo, day_hi)
+        if rest and not _settled(found, q.limit, rest[0]):
+            rest_hi = day_hi if len(found) < q.limit else min(day_hi, found[q.limit - 1].start + _TICK)
+            rest = [c for c in rest if c[0] < rest_hi]
+            chunk = _chunk(session, snap, cat, visit, lo, rest_hi, now, exclude, None, q.only, _ids(rest))
+            rest, start, size = _by_room(chunk, rest), 0, AFTER
+            while start < len(rest) and not _settled(found, q.limit, rest[start]):
+                _scan(found, chunk, rest[start : start + size], lo, rest_hi)
+                start, size = start + size, size * 2
         lo = day_hi
     return found[: q.limit]
+
+
+def _ids(days_: list[tuple]) -> list[int]:
+    return sorted({c[1] for c in days_})
+
+
+def _scan(found: list[Slot], chunk: ChunkScan, days_: list[tuple], lo: datetime, hi: datetime) -> None:
+    """Add the engine's slots of clinician-days `days_` starting in [lo, hi) to `found`, kept in listed order."""
+    found.extend(chunk.slots_of([c[1:] for c in days_], lo, hi))
+    found.sort(key=ORDER)
+
+
+def _settled(found: list[Slot], limit: int, candidate: tuple) -> bool:
+    """True when `limit` slots are found and the last of them comes before every slot of `candidate` (and of every
+    clinician-day ordered after it)."""
+    return len(found) >= limit and _before(found[limit - 1], candidate)
 
 
 def _before(slot: Slot, candidate: tuple) -> bool:
     """True when `slot` is listed before every slot the clinician-day `candidate` (bound, cid, site, ...) can have."""
     return (slot.start, slot.clinician_id, slot.location_id) < candidate[:3]
+
+
+def _by_room(chunk: ChunkScan, days_: list[tuple]) -> list[tuple]:
+    """The clinician-days `days_` that may hold a slot in `chunk`'s span, each bound raised to the first grid start
+    of its rule windows with room for the visit between its clinician's bookings and time off
+    (`ChunkScan.first_start`), in the order of those bounds. In a busy program most have little room or none:
+    the engine then runs over a few clinician-days only."""
+    kept = [(max(c[0], first), *c[1:]) for c in days_ if (first := chunk.first_start(*c[1:])) is not None]
+    kept.sort(key=_KEY)
+    return kept
 
 
 def frontier(snap: Snapshot, cat: _Catalog, q: SlotQuery, lo: datetime, hi: datetime) -> list[tuple]:
