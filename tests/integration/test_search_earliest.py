@@ -4,8 +4,9 @@ The limited search reads a first batch of clinician-days in the order of a lower
 rule window's start, the search's start), then clinician and site); then the rest at once, up to the `limit`-th slot
 found, with each bound raised to the first grid start where the clinician's bookings leave room; and runs the engine
 over them in that order until the `limit`-th slot comes before the next bound (`services.booking.search._earliest`).
-Here the batches are made tiny so the stop is reached after a few of them, over clinicians with staggered hours at two sites in two zones, some of them
-booked at the first possible times, with time off, a closure, and every filter the search takes.
+Here the batches are made tiny so the stop is reached after a few of them, over clinicians with staggered hours at
+two sites in two zones, some of them booked at the first possible times, with time off, a closure, and every filter
+the search takes.
 """
 
 from __future__ import annotations
@@ -115,7 +116,6 @@ def test_over_http_the_api_lists_the_earliest_of_everyone(program, app):
     assert [(c, loc, m) for c, loc, m, _ in got] == [(s.clinician_id, s.location_id, s.mode) for s in expected]
     assert [datetime.fromisoformat(start) for *_, start in got] == [s.start for s in expected]
     assert r.json["more"] is True
-
 
 
 @pytest.fixture
