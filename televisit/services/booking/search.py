@@ -169,7 +169,7 @@ def search(
 
 
 BATCH = 250  # above this many clinicians, a search for the earliest slots takes the frontier (`_earliest`)
-HEAD = 64  # clinician-days `_earliest` reads first, in the order of their bounds
+HEAD = 250  # clinician-days `_earliest` reads first, in the order of their bounds (then twice as many each time)
 AFTER = (
     16  # then clinician-days handed to the engine at once, in the order of their first room (twice as many each time)
 )
@@ -182,22 +182,26 @@ def _earliest(session, snap, cat: _Catalog, visit: VisitSpec, q: SlotQuery, lo, 
 
     A clinician-day's slots start in its rule windows and not before `lo`, so max(first window start, lo) is a
     lower bound of its slots; with its clinician and site it bounds their place in the listed order (`ORDER`).
-    The first `BATCH` clinician-days in that order are read and scanned. If the `limit`-th slot found so far comes
-    before every other clinician-day's bound, that is the answer. Otherwise the rest are read at once, only up to
-    that slot when there is one (nothing later can be among the first), their bounds raised to where their
-    bookings first leave room for the visit (`_by_room`: most of a busy program has none), and the engine runs
-    over them in that order until the `limit`-th slot comes before the next bound. Either way the answer is the
-    one a search of everyone would give."""
+    Clinician-days are read and scanned in that order, `HEAD` first and then twice as many each time, until `limit`
+    slots are found. If the `limit`-th comes before every other clinician-day's bound, that is the answer.
+    Otherwise the rest are read at once, only up to that slot (nothing later can be among the first), their bounds
+    raised to the first grid start where their bookings leave room (`_by_room`: in a busy program most have
+    none), and the engine runs over them in that order until the `limit`-th slot comes before the next bound.
+    Either way the answer is the one a search of everyone would give."""
     found: list[Slot] = []
     span = STEP
     while lo < hi and len(found) < q.limit:
         day_hi, span = min(lo + span, hi), min(span * 2, CHUNK)  # a day first; twice as long while none is found
         order = frontier(snap, cat, q, lo, day_hi)
-        head, rest = order[:HEAD], order[HEAD:]
-        chunk = _chunk(session, snap, cat, visit, lo, day_hi, now, exclude, None, q.only, _ids(head))
-        _scan(found, chunk, head, lo, day_hi)
-        if rest and not _settled(found, q.limit, rest[0]):
-            rest_hi = day_hi if len(found) < q.limit else min(day_hi, found[q.limit - 1].start + _TICK)
+        start, size = 0, HEAD
+        while start < len(order) and len(found) < q.limit:  # in bound order, until `limit` slots are found
+            batch = order[start : start + size]
+            chunk = _chunk(session, snap, cat, visit, lo, day_hi, now, exclude, None, q.only, _ids(batch))
+            _scan(found, chunk, batch, lo, day_hi)
+            start, size = start + len(batch), size * 2
+        rest = order[start:]
+        if rest and not _settled(found, q.limit, rest[0]):  # then the rest, up to the limit-th slot found
+            rest_hi = min(day_hi, found[q.limit - 1].start + _TICK)
             rest = [c for c in rest if c[0] < rest_hi]
             chunk = _chunk(session, snap, cat, visit, lo, rest_hi, now, exclude, None, q.only, _ids(rest))
             rest, start, size = _by_room(chunk, rest), 0, AFTER
