@@ -165,7 +165,9 @@ def free_gaps(
     params = _range_params(ids, lo, hi, exclude)
     params |= {"gap": need} if dialect == "postgresql" else {"gap_s": need.total_seconds() - 1}  # - 1: float slack
     gaps, off = defaultdict(list), defaultdict(list)
-    for kind, cid, prev_end, start, end, opens, last in session.connection().execute(_free_gaps_stmt(dialect), params):
+    for kind, cid, prev_end, start, end, opens, last in (
+        session.connection().execute(_free_gaps_stmt(dialect), params).all()
+    ):
         if kind == 1:
             off[cid].append((_aware(start), _aware(end)))
             continue
