@@ -221,7 +221,10 @@ class StackPatient(Patient):
         """Check in again (the page does on every connect); a refusal (say `unavailable`: the survivor's database
         pool ran dry) is retried 2 s later until --recover-timeout, as a patient would reload the page."""
         deadline = self.bench.killed_at + self.bench.args.recover_timeout
-        while self.sio.connected and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if not self.sio.connected:  # python-socketio calls the namespace's `connect` handler before it says
+                await asyncio.sleep(0.1)  # it is connected (and while it reconnects again): wait, as the page
+                continue  # checks in once its socket is up
             try:
                 data = {"appointment_id": self.id}
                 ack = await self.sio.call("check_in", data, namespace=NS, timeout=self.bench.args.recover_timeout)

@@ -203,6 +203,10 @@ def register_realtime(app: Flask) -> None:
     from televisit.web.realtime import register
 
     metrics.socketio_async_mode(socketio.server.async_mode)
+    if socketio.server.async_mode == "gevent":  # outside Flask-SocketIO's middleware (init_app put it on wsgi_app)
+        from televisit.web.gevent_sockets import serialize_websocket_writes
+
+        app.wsgi_app = serialize_websocket_writes(app.wsgi_app)
     app.extensions["televisit.waiting_room"] = register(socketio, message_limit=app.config["WAITING_MESSAGE_LIMIT"])
 
 
