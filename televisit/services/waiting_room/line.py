@@ -201,13 +201,16 @@ def _check_in_again(
 ) -> Outcome:
     """A patient already checked in checks in again (every page does on each connect: after a socket process died,
     hundreds at once). The line does not change, so no clinician's line is locked and nobody else hears a `queue`:
-    the socket is recorded, the ack carries the patient's own place read now, and the clinic's list (who is
-    connected, the region) is sent after the commit. A region or consent given is recorded as on a first check-in."""
+    the socket is recorded, the ack (and a `queue` to the patient's own room) carries the patient's own place read
+    now, and the clinic's list (who is connected, the region) is sent after the commit. A region or consent given
+    is recorded as on a first check-in."""
     emits = _declare(session, appt, region, consent, now)
     record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
     session.flush()
-    ack = _checked_in_ack(session, appt, ws.own_queue(session, appt, now))
-    return Outcome(ack, emits, _patient_rooms(appt), later=[seen_later(appt.id, now)])
+    queue = ws.own_queue(session, appt, now)
+    if queue is not None:  # to the patient's own sockets (the new one, another tab), as a first check-in does
+        emits.append(Emit("queue", queue, ws.appt_room(appt.id)))
+    return Outcome(_checked_in_ack(session, appt, queue), emits, _patient_rooms(appt), later=[seen_later(appt.id, now)])
 
 
 UNSAFE_TEXT = (
