@@ -7,7 +7,7 @@
 
 The production shape of docs/operations.md, started by `scripts/stack.sh start` (STACK_PORT, STACK_DB, STACK_REDIS_URL,
 STACK_DIR from the options; the database is dropped and created first, the demo seed skipped, and everything is
-stopped and dropped at the end unless --keep): nginx, the API workers, two socket processes (gunicorn, one gthread
+stopped and dropped at the end unless --keep): nginx, the API workers, two socket processes (gunicorn, one gevent
 worker each), the jobs process, PostgreSQL and Redis. With --url it uses a stack that runs already (its settings
 from STACK_DIR/stack.env) and neither starts nor stops it. The stack runs on real time (no TELEVISIT_NOW).
 
@@ -92,7 +92,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--redis-url", default=env("STACK_REDIS_URL") or "redis://127.0.0.1:6379/6", help="STACK_REDIS_URL")
     p.add_argument("--stack-dir", default=env("STACK_DIR") or str(ROOT / "instance" / "ws-stack"), help="STACK_DIR")
     p.add_argument("--socket-processes", type=int, default=2, help="socket processes behind nginx (2)")
-    p.add_argument("--socket-threads", type=int, default=0, help="TELEVISIT_SOCKET_THREADS (default: the config's)")
+    p.add_argument(
+        "--socket-connections", type=int, default=0, help="TELEVISIT_SOCKET_CONNECTIONS (default: the config's)"
+    )
     p.add_argument("--admin-url", default=env("TELEVISIT_BENCH_PG_URL", DEFAULT_ADMIN_URL), help="to drop/create")
     p.add_argument("--keep", action="store_true", help="leave the stack running and its database in place")
     p.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
@@ -117,8 +119,8 @@ class Stack:
         self.env |= {"STACK_DIR": str(self.dir), "STACK_SEED": "0"}
         ports = range(args.port + 2, args.port + 2 + args.socket_processes)
         self.env["STACK_SOCKET_PORTS"] = " ".join(str(port) for port in ports)
-        if args.socket_threads:
-            self.env["TELEVISIT_SOCKET_THREADS"] = str(args.socket_threads)
+        if args.socket_connections:
+            self.env["TELEVISIT_SOCKET_CONNECTIONS"] = str(args.socket_connections)
         self.started = time.monotonic()
 
     def script(self, command: str) -> int:
@@ -219,7 +221,10 @@ class StackPatient(Patient):
         """Check in again (the page does on every connect); a refusal (say `unavailable`: the survivor's database
         pool ran dry) is retried 2 s later until --recover-timeout, as a patient would reload the page."""
         deadline = self.bench.killed_at + self.bench.args.recover_timeout
-        while self.sio.connected and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if not self.sio.connected:  # python-socketio calls the namespace's `connect` handler before it says
+                await asyncio.sleep(0.1)  # it is connected (and while it reconnects again): wait, as the page
+                continue  # checks in once its socket is up
             try:
                 data = {"appointment_id": self.id}
                 ack = await self.sio.call("check_in", data, namespace=NS, timeout=self.bench.args.recover_timeout)

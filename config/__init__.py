@@ -57,6 +57,8 @@ def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+SOCKETIO_ASYNC_MODES = ("threading", "gevent")
+
 # Demo urgent lines (US: a 555 number; UK: Ofcom's range for drama), used when neither variable is set.
 DEMO_URGENT_PHONES = {"US": "+1 216 555 0199", "GB": "+44 20 7946 0999"}
 
@@ -139,6 +141,10 @@ class BaseConfig:
         self.REDIS_URL = _env("TELEVISIT_REDIS_URL")
         # Redis pub/sub channel of the Socket.IO message queue: deployments sharing one Redis need their own.
         self.SOCKETIO_CHANNEL = _env("TELEVISIT_SOCKETIO_CHANNEL", "televisit")
+        # Flask-SocketIO's async mode: threading (dev server, tests, API workers) or gevent, which only the socket
+        # processes use: config/gunicorn_socket.py sets it with gunicorn's gevent worker (the app refuses a mismatch:
+        # gevent without a monkey-patched stdlib, or threading inside one: televisit/__init__.py).
+        self.SOCKETIO_ASYNC_MODE = _choice("TELEVISIT_SOCKETIO_ASYNC", "threading", SOCKETIO_ASYNC_MODES)
         self.SECRET_KEY = _env("TELEVISIT_SECRET_KEY")
         self.PUBLIC_URL = (_env("TELEVISIT_PUBLIC_URL", "http://127.0.0.1:5000") or "").rstrip("/")
         self.TELEVISIT_NOW = _env("TELEVISIT_NOW")
@@ -216,6 +222,9 @@ class BaseConfig:
         # Applied to server databases only (an in-memory SQLite has a single static connection).
         self.DB_POOL_SIZE = _int("TELEVISIT_DB_POOL_SIZE", 10)
         self.DB_POOL_OVERFLOW = _int("TELEVISIT_DB_POOL_OVERFLOW", 30)
+        # Seconds a request (or socket event) waits for a pooled connection when all are in use before it fails: a
+        # burst past the pool (thousands of greenlets checking in again after a socket process died) queues here.
+        self.DB_POOL_TIMEOUT = _positive("TELEVISIT_DB_POOL_TIMEOUT", 30)
         # Operations (docs/operations.md): one JSON object per log line, who may read /metrics besides this
         # machine (a bearer token), and how long /readyz waits for the database before it says "unreachable".
         self.LOG_FORMAT = _choice("TELEVISIT_LOG_FORMAT", "text", ("text", "json"))

@@ -2,7 +2,7 @@
 # The production shape on this one machine, from the checkout (docs/operations.md, "Run the production shape"):
 #
 #   nginx (Debian's package, its own config and prefix in the run directory) on STACK_PORT (8080)
-#     /socket.io/ -> 2 socket processes (gunicorn, 1 gthread worker each), sticky upstream
+#     /socket.io/ -> 2 socket processes (gunicorn, 1 gevent worker each), sticky upstream
 #     /static/    -> the checkout's static/
 #     the rest    -> the API workers (one gunicorn, 4 sync workers)
 #   the jobs process (flask --app wsgi jobs run), PostgreSQL (database televisit_stack) and Redis (message queue)
@@ -367,7 +367,7 @@ cmd_start() {
     -b "127.0.0.1:$STACK_API_PORT" $(control api)
   local port
   for port in "${SOCKET_PORTS[@]}"; do
-    say "starting a socket process: gunicorn, 1 gthread worker on 127.0.0.1:$port"
+    say "starting a socket process: gunicorn, 1 gevent worker on 127.0.0.1:$port"
     # shellcheck disable=SC2046
     launch "socket-$port" "127.0.0.1:$port" "$STACK_BIN/gunicorn" -c config/gunicorn_socket.py \
       -b "127.0.0.1:$port" $(control "socket-$port")

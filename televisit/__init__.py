@@ -80,7 +80,7 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         **queue_options(app.config.get("REDIS_URL"), app.config.get("SOCKETIO_CHANNEL", "televisit")),
-        async_mode="threading",
+        async_mode=socketio_async_mode(app.config.get("SOCKETIO_ASYNC_MODE", "threading")),
         cors_allowed_origins=app.config.get("PUBLIC_URL"),
     )
 
@@ -89,6 +89,38 @@ def register_extensions(app: Flask) -> None:
         from televisit.web.sessions import load_user as session_user
 
         return session_user(session_id)  # only while its server-side session lasts (idle timeout, lifetime)
+
+
+def gevent_patched() -> bool:
+    """Whether gevent has monkey-patched this process's stdlib (gunicorn's gevent worker does, before the app)."""
+    import sys
+
+    monkey = sys.modules.get("gevent.monkey")  # never imports gevent into a process that does not use it
+    return bool(monkey and monkey.is_module_patched("socket") and monkey.is_module_patched("threading"))
+
+
+def socketio_async_mode(wanted: str) -> str:
+    """Flask-SocketIO's async mode, `wanted` (SOCKETIO_ASYNC_MODE), refused when it does not fit this process.
+
+    gevent without the monkey-patching would block the whole process on every socket read (python-socketio refuses
+    only its Redis queue then); threading inside a patched process runs every "thread" as a greenlet of one loop
+    while Flask-SocketIO believes otherwise. Either is a misconfiguration: config/gunicorn_socket.py sets gevent
+    together with gunicorn's gevent worker, and everything else runs threading.
+    """
+    from config import ConfigError
+
+    patched = gevent_patched()
+    if wanted == "gevent" and not patched:
+        raise ConfigError(
+            "TELEVISIT_SOCKETIO_ASYNC=gevent needs gevent's monkey-patching (gunicorn -c config/gunicorn_socket.py, "
+            "whose gevent worker patches before loading the app); this process is not patched"
+        )
+    if wanted != "gevent" and patched:
+        raise ConfigError(
+            f"this process is monkey-patched by gevent but TELEVISIT_SOCKETIO_ASYNC is {wanted!r}: "
+            "set TELEVISIT_SOCKETIO_ASYNC=gevent (config/gunicorn_socket.py does) or run a threaded worker"
+        )
+    return wanted
 
 
 def _ping_idle_connections(app: Flask) -> None:
@@ -110,7 +142,11 @@ def _pool_options(config) -> dict:
     """Pool size for a server database (PostgreSQL); SQLite keeps SQLAlchemy's own choice."""
     if _is_sqlite(config):
         return {}
-    return {"pool_size": config.get("DB_POOL_SIZE", 10), "max_overflow": config.get("DB_POOL_OVERFLOW", 30)}
+    return {
+        "pool_size": config.get("DB_POOL_SIZE", 10),
+        "max_overflow": config.get("DB_POOL_OVERFLOW", 30),
+        "pool_timeout": config.get("DB_POOL_TIMEOUT", 30),  # a burst past the pool waits this long for a connection
+    }
 
 
 def register_blueprints(app: Flask) -> None:
@@ -162,9 +198,15 @@ def register_blueprints(app: Flask) -> None:
 
 def register_realtime(app: Flask) -> None:
     """The waiting room's Socket.IO namespace (/waiting-room) on this app's server."""
+    from televisit import metrics
     from televisit.extensions import socketio
     from televisit.web.realtime import register
 
+    metrics.socketio_async_mode(socketio.server.async_mode)
+    if socketio.server.async_mode == "gevent":  # outside Flask-SocketIO's middleware (init_app put it on wsgi_app)
+        from televisit.web.gevent_sockets import serialize_websocket_writes
+
+        app.wsgi_app = serialize_websocket_writes(app.wsgi_app)
     app.extensions["televisit.waiting_room"] = register(socketio, message_limit=app.config["WAITING_MESSAGE_LIMIT"])
 
 

@@ -56,6 +56,12 @@ WAITING = Gauge(
     "Checked-in patients whose socket this process holds (refreshed with its heartbeat).",
     multiprocess_mode="liveall",
 )
+SOCKETIO_MODE = Gauge(
+    "televisit_socketio_async_mode",
+    "1 for Flask-SocketIO's async mode of this process (threading; gevent in the socket processes).",
+    ["mode"],
+    multiprocess_mode="liveall",
+)
 JOB_SUCCESS = Gauge(
     "televisit_job_last_success_timestamp_seconds",
     "When each job last ran to the end without an error (Unix time), by the job's name.",
@@ -135,6 +141,11 @@ def socket_count(change: int) -> None:
 def patients_waiting(count: int) -> None:
     """How many checked-in patients' sockets this process holds now."""
     WAITING.set(count)
+
+
+def socketio_async_mode(mode: str) -> None:
+    """This process serves Socket.IO in `mode` (threading or gevent)."""
+    SOCKETIO_MODE.labels(mode).set(1)
 
 
 def job_succeeded(name: str, at: float | None = None) -> None:

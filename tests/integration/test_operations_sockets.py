@@ -1,6 +1,7 @@
-"""The waiting room's side of "Observe" (issue 17), on a socket process as production runs it (gunicorn, one threaded
-worker, JSON logs): the gauges of sockets connected and patients waiting in this process, and log lines of the socket
-handlers that carry the socket's request id and no patient data. On SQLite and PostgreSQL.
+"""The waiting room's side of "Observe" (issue 17), on a socket process as production runs it (gunicorn -c
+config/gunicorn_socket.py: one gevent worker; JSON logs): the gauges of sockets connected and patients waiting in
+this process, and log lines of the socket handlers that carry the socket's request id and no patient data. On
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ENV = {"TELEVISIT_LOG_FORMAT": "json", "TELEVISIT_WAITING_HEARTBEAT_SECONDS": "1
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(request):
     with fresh_database(request.param) as url:
-        server = Gunicorn(url, worker_class="gthread", threads=40, extra_env=ENV, now=SERVER_NOW.isoformat()).start()
+        server = Gunicorn(url, socket=True, extra_env=ENV, now=SERVER_NOW.isoformat()).start()
         app = _make_app(url)
         try:
             yield Live(server, app)

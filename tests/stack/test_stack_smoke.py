@@ -191,6 +191,18 @@ class Stack:
             port: sum(by_pid.get(p, 0.0) for p in _pids_under(self.pid(f"socket-{port}"))) for port in self.socket_ports
         }
 
+    def async_modes(self) -> dict[str, set[str]]:
+        """televisit_socketio_async_mode of each gunicorn ("api", "socket-PORT"): the modes its processes report."""
+        body = requests.get(f"http://127.0.0.1:{self.api_port}/metrics", timeout=10).text
+        by_pid: dict[int, set[str]] = {}
+        for mode, pid, value in re.findall(
+            r'^televisit_socketio_async_mode\{mode="(\w+)",pid="(\d+)"\} (\S+)$', body, re.M
+        ):
+            if float(value) == 1.0:
+                by_pid.setdefault(int(pid), set()).add(mode)
+        names = ["api"] + [f"socket-{p}" for p in self.socket_ports]
+        return {n: set().union(*(by_pid.get(p, set()) for p in _pids_under(self.pid(n)))) for n in names}
+
     def remove(self) -> None:
         """Stop whatever is still running, drop the database, delete the run directory."""
         with contextlib.suppress(Exception):
@@ -281,6 +293,13 @@ def test_a_visit_runs_through_nginx_with_the_patient_and_the_clinician_on_differ
 
     routes = stack.routes_to_each_process()
     one, two = stack.socket_ports
+    # the socket processes run gevent (config/gunicorn_socket.py), the API workers threading (their first request
+    # above loaded the app in each worker that answered)
+    modes = stack.async_modes()
+    assert modes == {"api": {"threading"}, f"socket-{one}": {"gevent"}, f"socket-{two}": {"gevent"}}, modes
+    for port in stack.socket_ports:
+        log = (stack.dir / "logs" / f"socket-{port}.log").read_text()
+        assert "Using worker: gevent" in log and "Socket.IO async mode gevent" in log, log[-2000:]
     patient = Peer(
         stack.url,
         auth={"token": stack.token(PATIENT)},

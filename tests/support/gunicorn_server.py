@@ -1,4 +1,5 @@
-"""The production command as a test server: `gunicorn -c config/gunicorn.py … wsgi:app` on a free port.
+"""The production command as a test server: `gunicorn -c config/gunicorn.py … wsgi:app` on a free port, or a socket
+process as production runs it: `gunicorn -c config/gunicorn_socket.py` (its gevent worker; `socket=True`).
 
 Its stdout and stderr go to one file (`output()`); stopping it sends SIGTERM and waits, so every worker's last
 lines are written before a test reads them.
@@ -33,6 +34,7 @@ class Gunicorn:
         threads: int = 1,
         extra_env: dict | None = None,
         now: str = "2027-03-01T12:00:00+00:00",
+        socket: bool = False,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,8 +50,12 @@ class Gunicorn:
         }
         self.env = env | dict(extra_env or {})
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        self.cmd = [gunicorn, "-c", "config/gunicorn.py", "-w", str(workers), "-k", worker_class]
-        self.cmd += ["--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--no-control-socket", "wsgi:app"]
+        if socket:  # config/gunicorn_socket.py's own worker class, worker count and app
+            self.cmd = [gunicorn, "-c", "config/gunicorn_socket.py", "-b", f"127.0.0.1:{self.port}"]
+            self.cmd += ["--no-control-socket"]
+        else:
+            self.cmd = [gunicorn, "-c", "config/gunicorn.py", "-w", str(workers), "-k", worker_class]
+            self.cmd += ["--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--no-control-socket", "wsgi:app"]
         fd, self.log_path = tempfile.mkstemp(prefix="televisit-gunicorn-", suffix=".log")
         os.close(fd)
         self.proc: subprocess.Popen | None = None

@@ -167,6 +167,8 @@ def check_in(
         record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
         return _rejoin_visit(appt, public_url, now)
     wr.check_in_refusal(appt.mode, appt.status, appt.start_at, appt.end_at, now)
+    if appt.status == st.CHECKED_IN:  # again: a reconnection or a resync; nobody's place moves
+        return _check_in_again(session, caller, appt, sid=sid, now=now, region=region, consent=consent)
     if appt.status == st.BOOKED and urgent_cases.open_for_visit(session, appt.id) is not None:
         raise UrgentOpen(URGENT_AT_CHECK_IN)
     ws.lock_clinicians(session, appt.attending_ids)
@@ -177,15 +179,38 @@ def check_in(
     session.flush()
     emits += ws.line_changed(session, appt, now)  # all now: the ack needs this patient's own queue
     queue = next((e.data for e in emits if e.event == "queue" and e.data["appointment_id"] == appt.id), None)
-    zone = ws.zone_of(appt)
-    ack = {
+    return Outcome(_checked_in_ack(session, appt, queue), emits, _patient_rooms(appt))
+
+
+def _checked_in_ack(session: Session, appt: Appointment, queue: dict | None) -> dict:
+    return {
         "ok": True,
         "queue": queue,
-        "checked_in_at": render(appt.checked_in_at, zone),
+        "checked_in_at": render(appt.checked_in_at, ws.zone_of(appt)),
         "licensed": ws.all_licensed(session, appt),
         "messages": ws.messages_of(session, [appt]),
     }
-    return Outcome(ack, emits, [ws.appt_room(appt.id), ws.line_room(appt.clinician_id)])
+
+
+def _patient_rooms(appt: Appointment) -> list[str]:
+    return [ws.appt_room(appt.id), ws.line_room(appt.clinician_id)]
+
+
+def _check_in_again(
+    session: Session, caller: Caller, appt: Appointment, *, sid: str, now: datetime, region, consent
+) -> Outcome:
+    """A patient already checked in checks in again (every page does on each connect: after a socket process died,
+    hundreds at once). The line does not change, so no clinician's line is locked and nobody else hears a `queue`:
+    the socket is recorded, the ack (and a `queue` to the patient's own room) carries the patient's own place read
+    now, and the clinic's list (who is connected, the region) is sent after the commit. A region or consent given
+    is recorded as on a first check-in."""
+    emits = _declare(session, appt, region, consent, now)
+    record(session, sid, "patient", caller, now=now, appointment_id=appt.id)
+    session.flush()
+    queue = ws.own_queue(session, appt, now)
+    if queue is not None:  # to the patient's own sockets (the new one, another tab), as a first check-in does
+        emits.append(Emit("queue", queue, ws.appt_room(appt.id)))
+    return Outcome(_checked_in_ack(session, appt, queue), emits, _patient_rooms(appt), later=[seen_later(appt.id, now)])
 
 
 UNSAFE_TEXT = (

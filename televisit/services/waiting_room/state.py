@@ -270,6 +270,15 @@ def queue_emits(
     ]
 
 
+def own_queue(session: Session, appt: Appointment, now: datetime) -> dict | None:
+    """The `queue` payload of `appt`'s own patient (its place in its lead clinician's line), read now."""
+    line = line_of(session, appt)
+    return next(
+        (e.data for e in queue_emits(session, appt.clinician_id, line, now) if e.data["appointment_id"] == appt.id),
+        None,
+    )
+
+
 def _connected_ids(session: Session, ids: list[int]) -> set[int]:
     if not ids:
         return set()
