@@ -325,10 +325,12 @@
 
   // ---- the page around the grid ----
 
-  // a date the scheduler typed before the grid first drew (a slow phone) is theirs: the grid must not overwrite it
-  var typedDate = false;
-  if (filters.elements.date) {
-    filters.elements.date.addEventListener("input", function () { typedDate = true; });
+  // A date the scheduler typed before the grid drew (a slow phone; or before this script ran at all, so no input
+  // listener could have seen it) is theirs: the grid must not overwrite it. The field differs from its last
+  // known value then: the page's own, or the grid's last.
+  function followGrid(field, date) {
+    if (field.value === field.defaultValue) field.value = date;
+    field.defaultValue = field.value; // the next change is measured from what it shows now
   }
 
   function datesSet(info) {
@@ -336,8 +338,7 @@
     var params = new URLSearchParams(window.location.search);
     params.set("view", view);
     params.set("date", day(info.start));
-    if (filters.elements.date && !typedDate) filters.elements.date.value = day(info.start);
-    typedDate = false;
+    if (filters.elements.date) followGrid(filters.elements.date, day(info.start));
     if (filters.elements.view) filters.elements.view.value = view;
     window.history.replaceState(null, "", "?" + params.toString());
     var sub = document.querySelector(".page-head h1 .sub");

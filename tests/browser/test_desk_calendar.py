@@ -251,6 +251,8 @@ def test_the_week_grid_at_a_desk(pages, grid):
     page.get_by_role("button", name="Next week").click()
     expect(page.locator(".ec-title")).to_have_text("Mar 15 – 21, 2027")
     assert "date=2027-03-15" in page.url  # a reload keeps the place
+    expect(page.get_by_label("Date", exact=True)).to_have_value("2027-03-15")  # the filter follows the grid
     page.get_by_role("button", name="Today").click()
     expect(page.locator(".ec-title")).to_have_text("Mar 1 – 7, 2027")  # the server's week, not the browser's
+    expect(page.get_by_label("Date", exact=True)).to_have_value("2027-03-01")  # each time, not only the first
     w.check()
