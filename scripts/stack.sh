@@ -90,11 +90,12 @@ launch() {
 
 # Wait until URL answers 200 while NAME's process lives; on failure show its log's end.
 await() {
-  local name=$1 url=$2 deadline=$((SECONDS + STACK_WAIT_SECONDS))
+  local name=$1 url=$2 deadline=$((SECONDS + STACK_WAIT_SECONDS)) log="$LOGS/$1.log"
+  [ "$name" != nginx ] || log="$LOGS/nginx-error.log"
   while [ $SECONDS -lt $deadline ]; do
     if ! alive "$name"; then
-      printf 'stack: %s exited; the end of %s:\n' "$name" "$LOGS/$name.log" >&2
-      tail -n 30 "$LOGS/$name.log" >&2 || true
+      printf 'stack: %s exited; the end of %s:\n' "$name" "$log" >&2
+      tail -n 30 "$log" >&2 || true
       return 1
     fi
     if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
@@ -102,9 +103,8 @@ await() {
     fi
     sleep 0.3
   done
-  printf 'stack: %s did not answer %s within %ss; the end of %s:\n' "$name" "$url" "$STACK_WAIT_SECONDS" \
-    "$LOGS/$name.log" >&2
-  tail -n 30 "$LOGS/$name.log" >&2 || true
+  printf 'stack: %s did not answer %s within %ss; the end of %s:\n' "$name" "$url" "$STACK_WAIT_SECONDS" "$log" >&2
+  tail -n 30 "$log" >&2 || true
   return 1
 }
 
@@ -392,7 +392,9 @@ cmd_start() {
   for _ in $(seq 1 50); do [ -s "$NGX/nginx.pid" ] && break; sleep 0.1; done
   [ -s "$NGX/nginx.pid" ] || fail "nginx did not start (log: $LOGS/nginx-error.log)"
   cp "$NGX/nginx.pid" "$PIDS/nginx.pid"
-  echo "nginx: master" >"$PIDS/nginx.cmd"
+  # Its command line, not its title: nginx writes the pid file before the master renames itself "nginx: master
+  # process ...", so on a busy machine a check of the title could call a starting nginx dead.
+  echo "-c $NGX/nginx.conf" >"$PIDS/nginx.cmd"
   await nginx "http://127.0.0.1:$STACK_PORT/readyz"
   note "through nginx: /readyz answers 200"
   trap - EXIT
