@@ -16,11 +16,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from televisit.domain.availability import Intervals, Slot, VisitSpec
+from televisit.domain.availability import Intervals, Slot, VisitSpec, rule_window
 from televisit.domain.licensure import covers
 from televisit.domain.timezones import get_zone, local_date
 from televisit.services.booking import busy_time
-from televisit.services.booking.scan import window
 from televisit.services.booking.snapshot import ClinicianEntry, ResourceEntry, Snapshot
 
 
@@ -120,7 +119,7 @@ def _covers(rules, day, zone, span, mode: str) -> bool:
     """`window_covers` with the rule windows memoised (the same windows are asked for slot after slot)."""
     for rule in rules:
         if mode in rule.modes:
-            w = window(rule, day, zone)
+            w = rule_window(rule, day, zone)
             if w is not None and w[0] <= span[0] and span[1] <= w[1]:
                 return True
     return False

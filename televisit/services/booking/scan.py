@@ -26,9 +26,6 @@ from televisit.domain.timezones import local_date
 _FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 
-window = rule_window  # memoised in the engine: many clinicians share the same hours on the same day
-
-
 class Room:
     """Where a slot could still be free: the gaps between intervals its visit must not meet.
 
@@ -121,7 +118,7 @@ class ChunkScan:
         if (loc_id, day) in self.cat.closures:
             return None
         zone = self.cat.zones[loc_id]
-        spans = [w for r in rules if (w := window(r, day, zone)) is not None]
+        spans = [w for r in rules if (w := rule_window(r, day, zone)) is not None]
         if not self.prune:
             return max(min((w[0] for w in spans), default=self.lo), self.lo) if spans else None
         room = self._room(cid)
@@ -134,7 +131,7 @@ class ChunkScan:
                 rules = ()  # the site is closed that day
             if self.prune:
                 room = self._room(cid)
-                rules = tuple(r for r in rules if (w := window(r, day, zone)) is not None and room.fits(w))
+                rules = tuple(r for r in rules if (w := rule_window(r, day, zone)) is not None and room.fits(w))
             self.memo[key] = self._engine(cid, loc_id, zone, day, rules) if rules else []
         return self.memo[key]
 

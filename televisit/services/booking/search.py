@@ -6,9 +6,9 @@ in-memory snapshot (`catalog_snapshot`: one small query checks it is current); b
 merged gaps (`busy_time.free_gaps`). The search skips work whose answer is known to be "nothing":
 rule windows where no grid start has room, days inside the minimum notice, and days after the point
 where `limit` slots are certain. In a large program (more clinicians than `BATCH`) the earliest `limit`
-slots come from a frontier (`_earliest`): clinician-days in the order of a lower bound of their slots, busy
-time read a batch at a time, until nothing unread can come earlier. The booking check (`booking_check`)
-asks the same engine.
+slots come from a frontier (`_earliest`): clinician-days in the order of a lower bound of their slots, the rest
+handed to the engine only where their bookings leave room, until nothing unread can come earlier. The booking
+check (`booking_check`) asks the same engine.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from televisit import metrics
-from televisit.domain.availability import Rule, Slot, VisitSpec, bookable_window
+from televisit.domain.availability import Rule, Slot, VisitSpec, bookable_window, rule_window
 from televisit.domain.errors import Invalid
 from televisit.domain.licensure import covers
 from televisit.domain.timezones import date_range_bounds, get_zone
@@ -32,7 +32,6 @@ from televisit.services.booking import snapshot as catalog_snapshot
 from televisit.services.booking.extras import Extras
 from televisit.services.booking.scan import ChunkScan, by_location
 from televisit.services.booking.scan import days as scan_days
-from televisit.services.booking.scan import window as scan_window
 from televisit.services.booking.snapshot import Snapshot
 
 CHUNK = timedelta(days=14)  # busy time is loaded two weeks at a time (as merged gaps: few rows)
@@ -276,7 +275,7 @@ def _site_day_rows(cat: _Catalog, loc: int, day: date) -> list[tuple]:
     zone, rows = cat.zones[loc], []
     for cid, by_loc in cat.by_loc.items():
         rules = by_loc.get(loc, {}).get(day.weekday())
-        windows = [w for r in rules or () if (w := scan_window(r, day, zone)) is not None]
+        windows = [w for r in rules or () if (w := rule_window(r, day, zone)) is not None]
         if windows:
             rows.append((min(w[0] for w in windows), max(w[1] for w in windows), cid, rules))
     rows.sort(key=itemgetter(0, 2))
